@@ -1,0 +1,64 @@
+"""The ``cimsim`` command: a thin layer over the Python API.
+
+Each sub-command lives beside the code it drives and registers itself through a
+``register(subparsers)`` function; this module only collects them, runs the chosen one and
+turns a :class:`~cimsim.errors.CimsimError` into a one-paragraph message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import textwrap
+
+from cimsim import __version__
+from cimsim.errors import CimsimError
+
+# Modules that define ``register(subparsers)``; imported lazily so that `cimsim describe`
+# does not pay for torch.
+SUBCOMMAND_MODULES = (
+    "cimsim.spec.cli",
+    "cimsim.trace.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cimsim",
+        description="Cycle-level simulator of compute-in-memory DNN accelerators.",
+    )
+    parser.add_argument("--version", action="version", version=f"cimsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a sub-package not yet present
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def format_error(exc: CimsimError) -> str:
+    text = " ".join(str(exc).split())
+    return "\n".join(textwrap.wrap(f"error: {text}", width=100))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CimsimError as exc:
+        print(format_error(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
