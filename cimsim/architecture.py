@@ -1,0 +1,323 @@
+"""The resolved architecture: a validated spec with its component models built.
+
+:func:`load_architecture` reads an ``arch/*.yaml`` file (``extends`` and ``--set``
+applied), validates it and builds one component model per kind and level. An
+:class:`Architecture` answers what ``cimsim describe`` prints (component counts, weight
+capacity, area breakdown, peak throughput) and is what the mapper, the functional pass and
+the timing engine take.
+
+Peak throughput (``peak_ops_per_s``) counts 2 operations per multiply-accumulate of a
+full-precision weight (``number_format.weight_bits``) with a full-precision input
+(``number_format.input_bits``), all arrays busy, every row and weight column used:
+
+    t_cycle   = max(t_read, M * t_conv)          if sample_and_hold   (ISAAC)
+              = M * (t_read + t_conv)            otherwise            (NeuroSim)
+    t_vector  = input_cycles * row_groups * t_cycle
+    ops/s     = 2 * rows * weight_columns * arrays / t_vector
+
+with M columns per ADC, ``row_groups = ceil(rows / rows_active)`` and
+``weight_columns = columns // (cells_per_weight * columns_per_signed_digit)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from cimsim.components import base as cbase
+from cimsim.errors import CimsimError, SpecError
+from cimsim.spec.load import load_arch_data, validate
+from cimsim.spec.loader import Origins, dotted
+from cimsim.spec.schema import ArchSpec, Arrays
+
+LEVELS = ("chip", "tile", "pe", "array")
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One kind of component at one level, with how many of it the chip has.
+
+    Attributes:
+        level: "chip", "tile", "pe" or "array" (where it sits in the hierarchy).
+        role: what it does there: "crossbar", "adc", "dac", "shift_add", "buffer", ...
+        model: the component model (energy/latency per action, area, leakage).
+        per_parent: how many per instance of its level (e.g. ADCs per array).
+        total: how many on the whole chip.
+        path: the key path in the architecture file it was built from.
+    """
+
+    level: str
+    role: str
+    model: cbase.Component
+    per_parent: int
+    total: int
+    path: tuple
+
+    @property
+    def name(self) -> str:
+        return f"{self.level}.{self.role}"
+
+    @property
+    def area_m2(self) -> float:
+        return self.model.area_m2 * self.total
+
+    @property
+    def leakage_W(self) -> float:
+        return self.model.leakage_W * self.total
+
+
+@dataclass
+class Architecture:
+    spec: ArchSpec
+    origins: Origins
+    tech: cbase.Technology
+    instances: list[Instance] = field(default_factory=list)
+
+    # -- lookup -------------------------------------------------------------------------
+    def get(self, level: str, role: str) -> Instance | None:
+        for inst in self.instances:
+            if inst.level == level and inst.role == role:
+                return inst
+        return None
+
+    def require(self, level: str, role: str) -> Instance:
+        inst = self.get(level, role)
+        if inst is None:
+            raise CimsimError(
+                f"{self.origins.root_file}: the architecture has no {role} at {level} level, "
+                f"which this analysis needs."
+            )
+        return inst
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def arrays(self) -> Arrays:
+        return self.spec.arrays
+
+    @property
+    def array_count(self) -> int:
+        return self.spec.array_count
+
+    @property
+    def clock_Hz(self) -> float:
+        return self.spec.chip.clock
+
+    # -- capacity -----------------------------------------------------------------------
+    @property
+    def cells_per_weight(self) -> int:
+        return math.ceil(self.spec.chip.number_format.weight_bits / self.arrays.bits_per_cell)
+
+    @property
+    def columns_per_signed_digit(self) -> int:
+        """Differential pairs use two columns per digit; the other encodings one."""
+        return 2 if self.spec.chip.number_format.weight_encoding == "differential" else 1
+
+    @property
+    def reference_columns(self) -> int:
+        """Columns per array reserved for offset cancellation (offset encoding, reference column)."""
+        nf = self.spec.chip.number_format
+        if nf.weight_encoding == "offset" and nf.offset_correction == "reference_column":
+            return self.cells_per_weight
+        return 0
+
+    @property
+    def weight_columns(self) -> int:
+        """Full-precision signed weights per array row."""
+        usable = self.arrays.columns - self.reference_columns
+        return max(0, usable // (self.cells_per_weight * self.columns_per_signed_digit))
+
+    @property
+    def weights_per_array(self) -> int:
+        return self.arrays.rows * self.weight_columns
+
+    @property
+    def weight_capacity(self) -> int:
+        """Weights of ``number_format.weight_bits`` bits the chip holds."""
+        return self.weights_per_array * self.array_count
+
+    # -- timing at peak -----------------------------------------------------------------
+    @property
+    def read_latency_s(self) -> float:
+        """One analog read (crossbar pulse) or one bit-serial compute cycle (SRAM macro)."""
+        if self.arrays.kind == "crossbar":
+            return self.require("array", "crossbar").model.read().latency_s
+        return self.require("array", "sram_macro").model.compute().latency_s
+
+    @property
+    def conversion_latency_s(self) -> float:
+        r = self.arrays.readout
+        if r.kind == "adc":
+            return self.require("array", "adc").model.convert().latency_s
+        return self.require("array", "sense_amp").model.sense().latency_s
+
+    @property
+    def array_cycle_s(self) -> float:
+        """Time for one input cycle (one input bit-slice) through one array and its read-out."""
+        m = self.arrays.columns_per_adc
+        t_read, t_conv = self.read_latency_s, self.conversion_latency_s
+        if self.arrays.sample_and_hold:
+            return max(t_read, m * t_conv)
+        return m * (t_read + t_conv)
+
+    @property
+    def row_groups(self) -> int:
+        return math.ceil(self.arrays.rows / self.arrays.active_rows)
+
+    @property
+    def vector_latency_s(self) -> float:
+        """Time for one full-precision input vector through one array."""
+        return self.spec.chip.number_format.input_cycles * self.row_groups * self.array_cycle_s
+
+    @property
+    def peak_ops_per_s(self) -> float:
+        return 2.0 * self.weights_per_array * self.array_count / self.vector_latency_s
+
+    # -- area and leakage ---------------------------------------------------------------
+    def area_breakdown(self) -> dict[str, float]:
+        """Area (m^2) per component instance name; sums to :attr:`area_m2`."""
+        return {inst.name: inst.area_m2 for inst in self.instances}
+
+    @property
+    def area_m2(self) -> float:
+        return sum(self.area_breakdown().values())
+
+    @property
+    def leakage_W(self) -> float:
+        return sum(inst.leakage_W for inst in self.instances)
+
+    def counts(self) -> dict[str, int]:
+        out = {"tiles": self.spec.chip.tiles.count,
+               "pes": self.spec.chip.tiles.count * self.spec.chip.tiles.pes.count,
+               "arrays": self.array_count}
+        for inst in self.instances:
+            out[inst.name] = inst.total
+        return out
+
+
+# ---------------------------------------------------------------------------------------
+# Building component models from the spec
+
+
+def _build(arch: Architecture, kind: str, model: str, path: tuple, params: dict[str, Any]) -> cbase.Component:
+    """Instantiate ``kind``/``model`` with ``params``; errors name the key path and line."""
+    from cimsim.components import registry
+
+    where = f"{arch.origins.find(path)}: {dotted(path)}"
+    try:
+        cls = registry.get(kind, model)
+    except CimsimError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    sig = inspect.signature(cls.__init__)
+    accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    if not accepts_any:
+        valid = [n for n in sig.parameters if n not in ("self", "tech")]
+        for key in params:
+            if key not in valid:
+                import difflib
+
+                close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise SpecError(
+                    f"{arch.origins.find(path + ('params', key))}: {dotted(path + ('params', key))}: "
+                    f"the {kind} model '{model}' has no parameter '{key}'{hint}; its parameters are: "
+                    f"{', '.join(valid)}."
+                )
+    try:
+        return cls(arch.tech, **params)
+    except CimsimError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{where}: the {kind} model '{model}' rejected its parameters: {exc}.") from None
+
+
+def _add(arch: Architecture, level: str, role: str, kind: str, model: str, path: tuple,
+         per_parent: int, parents: int, params: dict[str, Any]) -> None:
+    comp = _build(arch, kind, model, path, params)
+    arch.instances.append(Instance(level, role, comp, per_parent, per_parent * parents, path))
+
+
+def _level_periphery(arch: Architecture, level: str, section, path: tuple, parents: int, children: int) -> None:
+    """Buffer, interconnect and accumulator of one level (chip, tile or PE)."""
+    if section.buffer is not None:
+        b = section.buffer
+        _add(arch, level, "buffer", "buffer", b.memory, path + ("buffer",), b.count, parents,
+             {"size_bits": int(b.size), "width_bits": int(b.width), **b.params.kwargs()})
+    if section.interconnect is not None:
+        ic = section.interconnect
+        p = {"width_bits": int(ic.width), "endpoints": children, **ic.params.kwargs()}
+        if ic.energy_per_bit is not None:
+            p["energy_per_bit_J"] = ic.energy_per_bit
+        _add(arch, level, "interconnect", "interconnect", ic.model, path + ("interconnect",), 1, parents, p)
+    if section.accumulator is not None:
+        acc = section.accumulator
+        _add(arch, level, "accumulator", "adder_tree", acc.model, path + ("accumulator",), acc.count, parents,
+             {"inputs": max(2, children), "bits": acc.bits, **acc.params.kwargs()})
+
+
+def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
+    chip = spec.chip
+    tech = cbase.Technology(node_nm=chip.technology.node * 1e9, vdd_V=chip.technology.vdd,
+                            clock_Hz=chip.clock, flavor=chip.technology.flavor)
+    arch = Architecture(spec=spec, origins=origins, tech=tech)
+    tiles, pes, arrays = chip.tiles, chip.tiles.pes, chip.tiles.pes.arrays
+    n_tiles = tiles.count
+    n_pes = n_tiles * pes.count
+    n_arrays = n_pes * arrays.count
+    p_chip, p_tile = ("chip",), ("chip", "tiles")
+    p_pe, p_arr = p_tile + ("pes",), p_tile + ("pes", "arrays")
+
+    _level_periphery(arch, "chip", chip, p_chip, 1, n_tiles)
+    _level_periphery(arch, "tile", tiles, p_tile, n_tiles, pes.count)
+    _level_periphery(arch, "pe", pes, p_pe, n_pes, arrays.count)
+
+    # The array itself.
+    if arrays.kind == "crossbar":
+        dev = arrays.device
+        p = {"rows": arrays.rows, "columns": arrays.columns, "bits_per_cell": arrays.bits_per_cell,
+             "r_on_ohm": dev.r_on, "r_off_ohm": dev.resolved_r_off,
+             "read_voltage_V": arrays.read_voltage, "read_pulse_s": arrays.read_pulse}
+        if arrays.cell_area_F2 is not None:
+            p["cell_area_F2"] = arrays.cell_area_F2
+        if dev.write_energy is not None:
+            p["write_energy_J"] = dev.write_energy
+        _add(arch, "array", "crossbar", "crossbar", "rram", p_arr, 1, n_arrays, {**p, **arrays.params.kwargs()})
+    else:
+        p = {"rows": arrays.rows, "columns": arrays.columns}
+        if arrays.cell_area_F2 is not None:
+            p["cell_area_F2"] = arrays.cell_area_F2
+        _add(arch, "array", "sram_macro", "sram_macro", "sram_cim", p_arr, 1, n_arrays, {**p, **arrays.params.kwargs()})
+
+    # Input drivers: one per row.
+    drv = arrays.input_driver
+    p = {"bits": drv.bits, **drv.params.kwargs()}
+    if arrays.read_voltage is not None:
+        p.setdefault("read_voltage_V", arrays.read_voltage)
+    _add(arch, "array", "dac", "dac", drv.model, p_arr + ("input_driver",), arrays.rows, n_arrays, p)
+
+    # Column read-out.
+    r = arrays.readout
+    if r.kind == "adc":
+        p = {"bits": r.bits, "rows": arrays.active_rows, **r.params.kwargs()}
+        _add(arch, "array", "adc", "adc", r.model or "neurosim_sar", p_arr + ("readout",), arrays.adc_count, n_arrays, p)
+    else:
+        per_column = 1 if r.levels == "binary" else 2
+        _add(arch, "array", "sense_amp", "sense_amp", r.model or "neurosim", p_arr + ("readout",),
+             arrays.columns * per_column, n_arrays, r.params.kwargs())
+
+    sa = arrays.shift_add
+    _add(arch, "array", "shift_add", "shift_add", sa.model, p_arr + ("shift_add",), arrays.shift_add_count,
+         n_arrays, {"bits": sa.bits, **sa.params.kwargs()})
+    return arch
+
+
+def load_architecture(path: str | Path, sets: Iterable[str] = ()) -> Architecture:
+    """Load, validate and build an architecture file (``extends`` and ``--set`` applied)."""
+    data, origins = load_arch_data(path, sets)
+    spec = validate(data, origins)
+    return build_architecture(spec, origins)

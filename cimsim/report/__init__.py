@@ -1,0 +1,1 @@
+"""Reports: summaries, tables and files written from results (never physics)."""

@@ -1,0 +1,429 @@
+"""The architecture schema: chip -> tiles -> PEs -> arrays, with the periphery at each level.
+
+Every physical quantity is written with its unit in the file and held in SI here (the
+``_s``, ``_V``, ``_bits``... attribute names say which unit). Structure::
+
+    name, description
+    chip:
+      technology: {node, vdd, flavor}
+      clock
+      number_format: {weight_encoding, input_encoding, input_bits_per_cycle, weight_bits, input_bits}
+      buffer, interconnect, accumulator          # global level
+      tiles:
+        count, buffer, interconnect, accumulator
+        pes:
+          count, buffer, interconnect, accumulator
+          arrays:
+            count, kind (crossbar | sram_macro), rows, columns, bits_per_cell, rows_active,
+            device {kind rram|pcm|fefet|sram, r_on, r_off | on_off_ratio},
+            read_voltage, read_pulse,
+            input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
+            shift_add {model, bits, count}
+
+Every mapping rejects unknown keys (suggesting the closest valid one); ranges and the
+consistency of the hierarchy (ADCs vs columns, active rows vs rows, device vs array kind)
+are checked here, so the engines can trust what they receive.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from cimsim.spec.units import QuantityError, parse_quantity, suffix_dimension
+
+
+def _quantity(dimension: str):
+    def parse(value: Any) -> float:
+        try:
+            return parse_quantity(value, dimension)[0]
+        except QuantityError as exc:
+            raise PydanticCustomError("quantity", str(exc)) from None
+
+    return BeforeValidator(parse)
+
+
+Length = Annotated[float, _quantity("length"), Field(gt=0)]
+Time = Annotated[float, _quantity("time"), Field(gt=0)]
+Frequency = Annotated[float, _quantity("frequency"), Field(gt=0)]
+Voltage = Annotated[float, _quantity("voltage"), Field(gt=0)]
+Resistance = Annotated[float, _quantity("resistance"), Field(gt=0)]
+Energy = Annotated[float, _quantity("energy"), Field(ge=0)]
+Power = Annotated[float, _quantity("power"), Field(ge=0)]
+Area = Annotated[float, _quantity("area"), Field(ge=0)]
+Bits = Annotated[float, _quantity("bits"), Field(gt=0)]
+
+Count = Annotated[int, Field(ge=1, strict=True)]
+
+
+def inconsistent(key: str, message: str) -> PydanticCustomError:
+    """An error about one key of the model being validated (``key`` relative to it)."""
+    return PydanticCustomError("inconsistent", message, {"key": key})
+
+
+class Section(BaseModel):
+    """Base of every mapping in an architecture file: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        valid = set(cls.model_fields)
+        for name, info in cls.model_fields.items():
+            if info.alias:
+                valid.add(info.alias)
+        for key in data:
+            if key not in valid:
+                close = difflib.get_close_matches(str(key), sorted(valid), n=1, cutoff=0.5)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise PydanticCustomError(
+                    "unknown_key",
+                    "unknown key '{key}'{hint}; valid keys here: {valid}",
+                    {"key": str(key), "hint": hint, "valid": ", ".join(sorted(valid))},
+                )
+        return data
+
+
+class ComponentParams(Section):
+    """Free-form keyword parameters passed to a component model's constructor.
+
+    Keys are the model's keyword names, which end in their SI unit (``energy_per_bit_J``,
+    ``latency_s``); values are written with units (``0.225 pJ``) and checked against that
+    suffix. Plain numbers are allowed only for keys without a unit suffix.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = {}
+        for key, value in data.items():
+            dim = suffix_dimension(str(key))
+            if dim is None:
+                out[key] = value
+                continue
+            try:
+                out[key] = parse_quantity(value, dim)[0]
+            except QuantityError as exc:
+                raise inconsistent(str(key), str(exc)) from None
+        return out
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Technology(Section):
+    """Process and operating point. Sources per architecture file."""
+
+    node: Length = Field(description="feature size, e.g. '22 nm'")
+    vdd: Voltage = Field(description="supply voltage, e.g. '0.8 V'")
+    flavor: Literal["LSTP", "HP", "LOP"] = Field(
+        "LSTP", description="transistor type as NeuroSim names it (LSTP is NeuroSim's CIM default)"
+    )
+
+    @model_validator(mode="after")
+    def _range(self):
+        if not (5e-9 <= self.node <= 180e-9):
+            raise inconsistent("node", f"expected a technology node from 5 nm to 180 nm, found {self.node * 1e9:g} nm")
+        if not (0.3 <= self.vdd <= 3.3):
+            raise inconsistent("vdd", f"expected a supply voltage from 0.3 V to 3.3 V, found {self.vdd:g} V")
+        return self
+
+
+class NumberFormat(Section):
+    """How signed weights and inputs are represented (Huang et al., TODAES 2022, §3).
+
+    weight_encoding: ``differential`` (w = w+ - w-, two column groups), ``twos_complement``
+    (sign digit subtracted after read-out) or ``offset`` (shifted unsigned, w + 2^(B-1),
+    cancelled by a reference column or digitally).
+    input_encoding: ``bit_serial`` (d bits per cycle through 1-bit or d-bit drivers) or
+    ``parallel`` (multi-level DAC, all bits in one cycle).
+    weight_bits / input_bits: the nominal precision the chip is provisioned for (capacity and
+    peak throughput in ``describe``); a trace may use less.
+    """
+
+    weight_encoding: Literal["differential", "twos_complement", "offset"] = "twos_complement"
+    offset_correction: Literal["reference_column", "digital"] = Field(
+        "reference_column", description="for offset encoding: how 2^(B-1)*sum(x) is cancelled"
+    )
+    input_encoding: Literal["bit_serial", "parallel"] = "bit_serial"
+    input_bits_per_cycle: Count = 1
+    weight_bits: Annotated[int, Field(ge=1, le=32, strict=True)] = 8
+    input_bits: Annotated[int, Field(ge=1, le=32, strict=True)] = 8
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.input_bits_per_cycle > self.input_bits:
+            raise inconsistent(
+                "input_bits_per_cycle",
+                f"expected at most input_bits ({self.input_bits}) bits per cycle, found {self.input_bits_per_cycle}",
+            )
+        return self
+
+    @property
+    def input_cycles(self) -> int:
+        """Input cycles per full-precision input vector."""
+        if self.input_encoding == "parallel":
+            return 1
+        return math.ceil(self.input_bits / self.input_bits_per_cycle)
+
+
+class Buffer(Section):
+    """A buffer: SRAM or register file, with its size and port width."""
+
+    memory: Literal["sram", "register_file"] = "sram"
+    size: Bits
+    width: Bits
+    count: Count = 1
+    params: ComponentParams = ComponentParams()
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.width > self.size:
+            raise inconsistent("width", f"expected a port width no larger than the size ({self.size:g} bit), found {self.width:g} bit")
+        return self
+
+
+class Interconnect(Section):
+    """A bus, H-tree or mesh linking the children of a level."""
+
+    model: Literal["bus", "htree", "mesh"] = "htree"
+    width: Bits
+    energy_per_bit: Energy | None = Field(None, description="if absent, derived from the wire model")
+    params: ComponentParams = ComponentParams()
+
+
+class Accumulator(Section):
+    """Adds partial sums from the children of a level (adder tree) or over time (shift-add)."""
+
+    model: str = "digital"
+    bits: Annotated[int, Field(ge=1, le=64, strict=True)] = 24
+    count: Count = 1
+    params: ComponentParams = ComponentParams()
+
+
+class Device(Section):
+    """The memory cell. Resistive devices take R_on and R_off (or R_on and the on/off ratio);
+    NeuroSim V1.3 defaults: R_on 6 kohm, R_off 900 kohm (on/off 150)."""
+
+    kind: Literal["rram", "pcm", "fefet", "sram"]
+    r_on: Resistance | None = None
+    r_off: Resistance | None = None
+    on_off_ratio: Annotated[float, Field(gt=1)] | None = None
+    write_energy: Energy | None = Field(None, description="energy to program one cell")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.kind == "sram":
+            for key in ("r_on", "r_off", "on_off_ratio"):
+                if getattr(self, key) is not None:
+                    raise inconsistent(key, f"expected no '{key}' for an SRAM cell (it is digital), found one")
+            return self
+        if self.r_on is None:
+            raise inconsistent("r_on", f"a {self.kind} device needs 'r_on' (e.g. '6 kohm'); found none")
+        if (self.r_off is None) == (self.on_off_ratio is None):
+            raise inconsistent(
+                "r_off",
+                "expected exactly one of 'r_off' and 'on_off_ratio'; found "
+                + ("both" if self.r_off is not None else "neither"),
+            )
+        if self.r_off is not None and self.r_off <= self.r_on:
+            raise inconsistent("r_off", f"expected r_off greater than r_on ({self.r_on:g} ohm), found {self.r_off:g} ohm")
+        return self
+
+    @property
+    def resolved_r_off(self) -> float | None:
+        if self.kind == "sram":
+            return None
+        return self.r_off if self.r_off is not None else self.r_on * self.on_off_ratio
+
+
+class InputDriver(Section):
+    """Row drivers / DACs: 1-bit wordline drivers for bit-serial inputs by default."""
+
+    model: str = "wordline_driver"
+    bits: Annotated[int, Field(ge=1, le=8, strict=True)] = 1
+    params: ComponentParams = ComponentParams()
+
+
+class Readout(Section):
+    """Column read-out: an ADC bank (``count`` ADCs each shared over ``columns_per_adc``
+    columns, read one after another) or sense amplifiers (binary: 1, ternary: 2 per column)."""
+
+    kind: Literal["adc", "sense_amp"] = "adc"
+    model: str | None = Field(None, description="ADC model name (see `cimsim describe --models`)")
+    bits: Annotated[int, Field(strict=True)] | None = None
+    levels: Literal["binary", "ternary"] | None = None
+    count: Annotated[int, Field(strict=True)] | None = None
+    columns_per_adc: Annotated[int, Field(strict=True)] | None = None
+    params: ComponentParams = ComponentParams()
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.kind == "adc":
+            if self.bits is None:
+                raise inconsistent("bits", "an ADC read-out needs 'bits' (1 to 16); found none")
+            if not (1 <= self.bits <= 16):
+                raise inconsistent("bits", f"expected ADC bits from 1 to 16, found {self.bits}")
+            if self.levels is not None:
+                raise inconsistent("levels", "'levels' applies to sense-amplifier read-out, not to an ADC")
+        else:
+            if self.levels is None:
+                raise inconsistent("levels", "a sense-amplifier read-out needs 'levels': binary or ternary; found none")
+            if self.bits is not None:
+                raise inconsistent("bits", "'bits' applies to an ADC; a sense amplifier has 'levels'")
+        for key in ("count", "columns_per_adc"):
+            v = getattr(self, key)
+            if v is not None and v < 1:
+                raise inconsistent(key, f"expected a positive integer, found {v}")
+        return self
+
+
+class ShiftAdd(Section):
+    model: str = "digital"
+    bits: Annotated[int, Field(ge=1, le=64, strict=True)] = 24
+    count: Annotated[int, Field(ge=1, strict=True)] | None = None
+    params: ComponentParams = ComponentParams()
+
+
+class Arrays(Section):
+    """The arrays of one PE: crossbars or SRAM CIM macros, all alike."""
+
+    count: Count
+    kind: Literal["crossbar", "sram_macro"] = "crossbar"
+    rows: Count
+    columns: Count
+    bits_per_cell: Annotated[int, Field(ge=1, le=8, strict=True)] = 1
+    rows_active: Annotated[int, Field(strict=True)] | None = Field(None, description="rows read at once; default all")
+    device: Device
+    read_voltage: Voltage | None = None
+    read_pulse: Time | None = None
+    cell_area_F2: Annotated[float, Field(gt=0)] | None = Field(None, description="cell area in F^2")
+    sample_and_hold: bool = Field(
+        False,
+        description="True: the array is read once into sample-and-hold circuits and the ADCs convert "
+        "while the next read proceeds (ISAAC, MICRO'16 §IV); False: every column-multiplexer step is a "
+        "read followed by a conversion (NeuroSim's read-out)",
+    )
+    input_driver: InputDriver = InputDriver()
+    readout: Readout
+    shift_add: ShiftAdd = ShiftAdd()
+    params: ComponentParams = ComponentParams()
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.rows_active is not None and not (1 <= self.rows_active <= self.rows):
+            raise inconsistent("rows_active", f"expected 1 to rows ({self.rows}) rows active at once, found {self.rows_active}")
+        if self.kind == "sram_macro" and self.device.kind != "sram":
+            raise inconsistent("device.kind", f"an sram_macro array needs device kind 'sram', found '{self.device.kind}'")
+        if self.kind == "crossbar" and self.device.kind == "sram":
+            raise inconsistent("device.kind", "a crossbar needs a resistive device (rram, pcm, fefet); found 'sram' (use kind: sram_macro)")
+        if self.device.kind == "sram" and self.bits_per_cell != 1:
+            raise inconsistent("bits_per_cell", f"an SRAM cell holds 1 bit, found bits_per_cell {self.bits_per_cell}")
+        if self.kind == "crossbar":
+            for key in ("read_voltage", "read_pulse"):
+                if getattr(self, key) is None:
+                    raise inconsistent(key, f"a crossbar needs '{key}' (e.g. '{'0.5 V' if key == 'read_voltage' else '10 ns'}'); found none")
+        r = self.readout
+        if r.kind == "adc":
+            if r.count is not None and r.count > self.columns:
+                raise inconsistent("readout.count", f"expected at most one ADC per column ({self.columns} columns), found {r.count} ADCs")
+            if r.columns_per_adc is not None and r.columns_per_adc > self.columns:
+                raise inconsistent("readout.columns_per_adc", f"expected at most the array's {self.columns} columns per ADC, found {r.columns_per_adc}")
+            if r.count is not None and r.columns_per_adc is not None and r.count * r.columns_per_adc < self.columns:
+                raise inconsistent(
+                    "readout.count",
+                    f"{r.count} ADCs x {r.columns_per_adc} columns each cannot read {self.columns} columns; "
+                    f"expected count x columns_per_adc >= columns",
+                )
+        elif r.count is not None or r.columns_per_adc is not None:
+            raise inconsistent("readout.count", "a sense-amplifier read-out has one set per column; 'count'/'columns_per_adc' are for ADCs")
+        return self
+
+    # Resolved values -------------------------------------------------------------------
+    @property
+    def active_rows(self) -> int:
+        return self.rows_active or self.rows
+
+    @property
+    def adc_count(self) -> int:
+        """ADCs per array (columns for sense amplifiers: one set per column)."""
+        r = self.readout
+        if r.kind != "adc":
+            return self.columns
+        if r.count is not None:
+            return r.count
+        return math.ceil(self.columns / (r.columns_per_adc or 1))
+
+    @property
+    def columns_per_adc(self) -> int:
+        r = self.readout
+        if r.kind != "adc":
+            return 1
+        if r.columns_per_adc is not None:
+            return r.columns_per_adc
+        return math.ceil(self.columns / self.adc_count)
+
+    @property
+    def shift_add_count(self) -> int:
+        return self.shift_add.count if self.shift_add.count is not None else self.adc_count
+
+
+class PEs(Section):
+    count: Count
+    buffer: Buffer | None = None
+    interconnect: Interconnect | None = None
+    accumulator: Accumulator | None = None
+    arrays: Arrays
+
+
+class Tiles(Section):
+    count: Count
+    buffer: Buffer | None = None
+    interconnect: Interconnect | None = None
+    accumulator: Accumulator | None = None
+    pes: PEs
+
+
+class Chip(Section):
+    technology: Technology
+    clock: Frequency
+    number_format: NumberFormat = NumberFormat()
+    buffer: Buffer | None = None
+    interconnect: Interconnect | None = None
+    accumulator: Accumulator | None = None
+    reprogramming: bool = Field(False, description="allow time-multiplexed re-programming of weights when a network does not fit")
+    tiles: Tiles
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not (1e6 <= self.clock <= 10e9):
+            raise inconsistent("clock", f"expected a clock from 1 MHz to 10 GHz, found {self.clock:g} Hz")
+        return self
+
+
+class ArchSpec(Section):
+    """A whole architecture file."""
+
+    name: str
+    description: str = ""
+    chip: Chip
+
+    @property
+    def arrays(self) -> Arrays:
+        return self.chip.tiles.pes.arrays
+
+    @property
+    def array_count(self) -> int:
+        t = self.chip.tiles
+        return t.count * t.pes.count * t.pes.arrays.count
