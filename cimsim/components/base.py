@@ -76,9 +76,17 @@ class Component:
     source: ClassVar[str] = ""
     valid_range: ClassVar[str] = ""
     actions: ClassVar[tuple[str, ...]] = ()
+    #: Parameters a model needs beyond its defaults to be built for ``describe`` and tests
+    #: (e.g. ``{"bits": 8}`` for an ADC). Empty when every parameter has a default.
+    example_params: ClassVar[dict] = {}
 
     def __init__(self, tech: Technology):
         self.tech = tech
+
+    @property
+    def owner(self) -> str:
+        """How error messages name this component, e.g. ``adc model 'murmann'``."""
+        return f"{self.kind} model '{self.model}'"
 
     @property
     def area_m2(self) -> float:

@@ -1,0 +1,11 @@
+"""ADC models, one module each. Importing this package registers them all."""
+
+from cimsim.components.adc import (  # noqa: F401
+    linear_per_bit,
+    murmann,
+    neurosim_flash,
+    neurosim_sar,
+    table,
+    zigzag_aimc,
+)
+from cimsim.components.adc._base import ADC  # noqa: F401
