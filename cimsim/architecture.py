@@ -16,7 +16,8 @@ full-precision weight (``number_format.weight_bits``) with a full-precision inpu
     ops/s     = 2 * rows * weight_columns * arrays / t_vector
 
 with M columns per ADC, ``row_groups = ceil(rows / rows_active)`` and
-``weight_columns = columns // (cells_per_weight * columns_per_signed_digit)``.
+``weight_columns = (columns - reference_columns) // columns_per_weight`` under the
+signed-weight encoding (:mod:`cimsim.mapping.encodings`).
 """
 
 from __future__ import annotations
@@ -110,27 +111,30 @@ class Architecture:
 
     # -- capacity -----------------------------------------------------------------------
     @property
-    def cells_per_weight(self) -> int:
-        return math.ceil(self.spec.chip.number_format.weight_bits / self.arrays.bits_per_cell)
+    def encoding(self):
+        """The signed-weight encoding (one class per encoding, :mod:`cimsim.mapping.encodings`)."""
+        from cimsim.mapping.encodings import get_encoding
+
+        nf = self.spec.chip.number_format
+        return get_encoding(nf.weight_encoding, nf.offset_correction)
 
     @property
-    def columns_per_signed_digit(self) -> int:
-        """Differential pairs use two columns per digit; the other encodings one."""
-        return 2 if self.spec.chip.number_format.weight_encoding == "differential" else 1
+    def columns_per_weight(self) -> int:
+        """Physical columns one full-precision weight occupies under the encoding."""
+        nf = self.spec.chip.number_format
+        return self.encoding.columns_per_weight(nf.weight_bits, self.arrays.bits_per_cell)
 
     @property
     def reference_columns(self) -> int:
         """Columns per array reserved for offset cancellation (offset encoding, reference column)."""
         nf = self.spec.chip.number_format
-        if nf.weight_encoding == "offset" and nf.offset_correction == "reference_column":
-            return self.cells_per_weight
-        return 0
+        return self.encoding.reference_columns(nf.weight_bits, self.arrays.bits_per_cell)
 
     @property
     def weight_columns(self) -> int:
         """Full-precision signed weights per array row."""
         usable = self.arrays.columns - self.reference_columns
-        return max(0, usable // (self.cells_per_weight * self.columns_per_signed_digit))
+        return max(0, usable // self.columns_per_weight)
 
     @property
     def weights_per_array(self) -> int:
@@ -262,7 +266,7 @@ def _level_periphery(arch: Architecture, level: str, section, path: tuple, paren
 
 def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
     chip = spec.chip
-    tech = cbase.Technology(node_nm=chip.technology.node * 1e9, vdd_V=chip.technology.vdd,
+    tech = cbase.Technology(node_nm=round(chip.technology.node * 1e9, 6), vdd_V=chip.technology.vdd,
                             clock_Hz=chip.clock, flavor=chip.technology.flavor)
     arch = Architecture(spec=spec, origins=origins, tech=tech)
     tiles, pes, arrays = chip.tiles, chip.tiles.pes, chip.tiles.pes.arrays
