@@ -13,7 +13,18 @@ from cimsim.components.base import ActionCost, Component, Technology
 from cimsim.components.registry import create, get, kinds, model_names, parameters, register
 
 # Model modules: imported for their @register side effect.
-from cimsim.components import adc  # noqa: E402,F401
+from cimsim.components import (  # noqa: E402,F401
+    adc,
+    adder,
+    adder_tree,
+    buffer,
+    crossbar,
+    dac,
+    interconnect,
+    sense_amp,
+    shift_add,
+    sram_macro,
+)
 
 __all__ = [
     "Technology", "ActionCost", "Component",

@@ -1,0 +1,66 @@
+"""Input DAC / wordline driver (kind ``dac``, model ``wordline_driver``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cimsim.components._util import check_int, check_positive
+from cimsim.components.base import ActionCost, Component, Technology
+from cimsim.components.registry import register
+from cimsim.components.technology import check_node, scale_area, scale_energy
+
+
+@register
+class WordlineDriver(Component):
+    """Row input driver (a 1-bit DAC in ISAAC's terms), one per row.
+
+    Reference: ISAAC (Shafiee et al., ISCA 2016, Table 6) 1-bit DAC, 3.5 uW and
+    1.67e-7 mm^2 at 32 nm (cim-models.md section 5), active for ISAAC's 100 ns crossbar read
+    cycle.
+
+    - ``drive()``: one row driven for one input cycle: ``reference_power_W *
+      reference_period_s`` (0.35 pJ at 32 nm) times ``(2^bits - 1)`` (**assumption**: a
+      multi-bit driver is a unary array of 1-bit units) times
+      ``(read_voltage_V / reference_read_voltage_V)^2`` (**assumption**: ISAAC's figure taken
+      at a 0.5 V read voltage), scaled from 32 nm with ``scale_energy``. Latency
+      ``drive_time_s``, default one clock cycle (the input register loads on a clock edge; the
+      pulse itself overlaps the array read).
+    - Area: ``reference_area_m2 * (2^bits - 1)`` scaled with ``scale_area``.
+    - Leakage: 0 (ISAAC gives one power figure, charged here as dynamic).
+    """
+
+    kind: ClassVar[str] = "dac"
+    model: ClassVar[str] = "wordline_driver"
+    source: ClassVar[str] = ("ISAAC (Shafiee et al., ISCA 2016) 1-bit DAC: 3.5 uW, 1.67e-7 mm^2 "
+                             "at 32 nm, 100 ns read cycle; cim-models.md section 5")
+    valid_range: ClassVar[str] = "1-bit drivers as published; >1 bit by the unary assumption"
+    actions: ClassVar[tuple[str, ...]] = ("drive",)
+
+    def __init__(self, tech: Technology, *, bits: int = 1, read_voltage_V: float = 0.5,
+                 reference_power_W: float = 3.5e-6, reference_period_s: float = 100e-9,
+                 reference_area_m2: float = 1.67e-13, reference_node_nm: float = 32.0,
+                 reference_read_voltage_V: float = 0.5, drive_time_s: float | None = None):
+        super().__init__(tech)
+        o = self.owner
+        self.bits = check_int("bits", bits, 1, 8, owner=o)
+        self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, o)
+        self.reference_power_W = check_positive("reference_power_W", reference_power_W, o)
+        self.reference_period_s = check_positive("reference_period_s", reference_period_s, o)
+        self.reference_area_m2 = check_positive("reference_area_m2", reference_area_m2, o)
+        self.reference_node_nm = check_node(reference_node_nm, f"{o}: reference_node_nm")
+        self.reference_read_voltage_V = check_positive("reference_read_voltage_V",
+                                                       reference_read_voltage_V, o)
+        self.drive_time_s = (tech.cycle_s if drive_time_s is None
+                             else check_positive("drive_time_s", drive_time_s, o))
+        self.units = 2 ** self.bits - 1
+
+    def drive(self) -> ActionCost:
+        e_ref = (self.reference_power_W * self.reference_period_s * self.units
+                 * (self.read_voltage_V / self.reference_read_voltage_V) ** 2)
+        energy = scale_energy(e_ref, self.reference_node_nm, self.tech.node_nm, flavor=self.tech.flavor)
+        return ActionCost(energy, self.drive_time_s)
+
+    @property
+    def area_m2(self) -> float:
+        return scale_area(self.reference_area_m2 * self.units, self.reference_node_nm,
+                          self.tech.node_nm)
