@@ -1,0 +1,428 @@
+"""Bit-serial, bit-sliced crossbar matrix-vector products, exact, with activity counts.
+
+For one layer's unrolled weight matrix (K rows x N outputs), encoded into unsigned cell
+digits (:mod:`cimsim.mapping.encodings`), and integer input vectors x (S x K) streamed
+``d`` bits per cycle (cim-models.md §2):
+
+    y[s, n] = sum_i w_i sum_a sum_{j -> n} f_j * Q_(i,a,j)( sum_{r in a} x_(s,r,i) (d_(r,j) - ref_j) + gmin * ones )
+              + correction * sum_r x_(s,r)
+
+with ``i`` the input cycle (weight ``w_i = 2^(d i)``, or ``-2^(B-1)`` for the sign cycle of
+signed inputs), ``a`` the row group read at once (``rows_active`` rows), ``j`` a digit
+column with recombination factor ``f_j`` and reference level ``ref_j``, ``Q`` the column
+read-out (:mod:`cimsim.kernels.readout`), and ``gmin * ones`` the off-state current of the
+active rows in level units when it is not cancelled.
+
+The column sum ``sum_r x_r d_r`` is computed exactly on bit planes: inputs and cells are
+split into 1-bit planes packed 64 rows per uint64 word, and
+``sum_r x_r d_r = sum_e sum_b 2^(e+b) popcount(X_e & D_b)``. With a seeded conductance
+variation the column sums are real-valued and a dense float path (BLAS per cycle and row
+group) replaces the popcount path; both share the read-out and accumulation code.
+
+Activity counted in the same pass (counts, not estimates): active input levels per row
+group (``ones``: sum over reads of sum_r x_(r,i)), level sum per column (``sum_r x d``:
+the data-dependent part of the column current), non-zero read-out outputs, saturated
+conversions, and bits resolved (BFP).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import get_num_threads, njit, prange
+
+from cimsim.errors import CimsimError
+from cimsim.kernels.popcount import pack_rows, popcount64
+from cimsim.kernels.readout import (BFP, BINARY, IDEAL, NONLINEAR, TERNARY, UNIFORM, Ideal,
+                                    PartialSumStats, Program, Readout)
+from cimsim.mapping.encodings import Encoded
+
+# ----------------------------------------------------------------------------------------
+# Read-out, shared by both paths
+
+
+@njit(cache=True, inline="always")
+def _bitlen(v):
+    n = 0
+    while v > 0:
+        v >>= 1
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
+    """Apply the read-out to one read's column values p (J) into q; count activity."""
+    J = p.shape[0]
+    pi = i if prm.shape[0] > 1 else 0
+    pa = a if prm.shape[1] > 1 else 0
+    pj = prm.shape[2] > 1
+    if mode == IDEAL:
+        for j in range(J):
+            q[j] = p[j]
+    elif mode == UNIFORM:
+        for j in range(J):
+            jj = j if pj else 0
+            lo = prm[pi, pa, jj, 0]
+            step = prm[pi, pa, jj, 1]
+            levels = prm[pi, pa, jj, 2]
+            k = math.floor((p[j] - lo) / step + 0.5)
+            if k < 0:
+                k = 0.0
+                clip[j] += 1
+            elif k > levels - 1:
+                k = levels - 1
+                clip[j] += 1
+            q[j] = lo + k * step
+    elif mode == NONLINEAR:
+        L = int(prm[pi, pa, 0, 0])
+        for j in range(J):
+            k = 0
+            while k < L - 1 and table[0, k] <= p[j]:
+                k += 1
+            q[j] = table[1, k]
+    elif mode == BINARY:
+        for j in range(J):
+            jj = j if pj else 0
+            q[j] = prm[pi, pa, jj, 0] if p[j] > prm[pi, pa, jj, 1] else 0.0
+    elif mode == TERNARY:
+        for j in range(J):
+            jj = j if pj else 0
+            if p[j] > prm[pi, pa, jj, 2]:
+                q[j] = prm[pi, pa, jj, 0]
+            elif p[j] < prm[pi, pa, jj, 1]:
+                q[j] = -prm[pi, pa, jj, 0]
+            else:
+                q[j] = 0.0
+    elif mode == BFP:
+        for b0 in range(0, J, block):
+            b1 = min(J, b0 + block)
+            e = 0
+            blen = 0
+            for j in range(b0, b1):
+                v = np.int64(math.floor(p[j] + 0.5))
+                u = v if v >= 0 else ~v
+                bl = _bitlen(u)
+                if bl > blen:
+                    blen = bl
+                if bl - m > e:
+                    e = bl - m
+            half = (np.int64(1) << e) >> 1
+            for j in range(b0, b1):
+                v = np.int64(math.floor(p[j] + 0.5))
+                if e > 0:
+                    q[j] = float(((v + half) >> e) << e)
+                else:
+                    q[j] = float(v)
+                rbits[j] += min(m, max(blen, 1))
+    for j in range(J):
+        if q[j] != 0.0:
+            nz[j] += 1
+
+
+@njit(cache=True, inline="always")
+def _stats(p, i, a, smin, smax, sabs, ssum):
+    for j in range(p.shape[0]):
+        v = p[j]
+        if v < smin[i, a, j]:
+            smin[i, a, j] = v
+        if v > smax[i, a, j]:
+            smax[i, a, j] = v
+        sabs[i, a, j] += abs(v)
+        ssum[i, a, j] += v
+
+
+# ----------------------------------------------------------------------------------------
+# Exact popcount path
+
+
+@njit(cache=True, parallel=True)
+def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table, block, m,
+                n_out, n_chunks, collect):
+    S, I, E, A, Wd = xpk.shape
+    J, C = dpk.shape[1], dpk.shape[2]
+    y = np.zeros((S, n_out))
+    ones_act = np.zeros((n_chunks, A), np.int64)
+    level_act = np.zeros((n_chunks, A, J), np.int64)
+    nz = np.zeros((n_chunks, A, J), np.int64)
+    clip = np.zeros((n_chunks, A, J), np.int64)
+    rbits = np.zeros((n_chunks, A, J), np.int64)
+    si = I if collect else 1
+    sa = A if collect else 1
+    sj = J if collect else 1
+    smin = np.full((n_chunks, si, sa, sj), np.inf)
+    smax = np.full((n_chunks, si, sa, sj), -np.inf)
+    sabs = np.zeros((n_chunks, si, sa, sj))
+    ssum = np.zeros((n_chunks, si, sa, sj))
+    chunk = (S + n_chunks - 1) // n_chunks
+    for t in prange(n_chunks):
+        p = np.empty(J)
+        q = np.empty(J)
+        for s in range(t * chunk, min(S, (t + 1) * chunk)):
+            for i in range(I):
+                for a in range(A):
+                    ones = 0
+                    for e in range(E):
+                        cnt = 0
+                        for w in range(Wd):
+                            cnt += popcount64(xpk[s, i, e, a, w])
+                        ones += cnt << e
+                    ones_act[t, a] += ones
+                    for j in range(J):
+                        lv = 0
+                        if ones != 0:
+                            for e in range(E):
+                                for b in range(C):
+                                    cnt = 0
+                                    for w in range(Wd):
+                                        cnt += popcount64(xpk[s, i, e, a, w] & dpk[a, j, b, w])
+                                    lv += cnt << (e + b)
+                        level_act[t, a, j] += lv
+                        p[j] = (lv - ref[j] * ones) + gmin * ones
+                    if collect:
+                        _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
+                    _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], clip[t, a], rbits[t, a])
+                    wi = slice_w[i]
+                    for j in range(J):
+                        if q[j] != 0.0:
+                            y[s, out_idx[j]] += wi * factor[j] * q[j]
+    return y, ones_act, level_act, nz, clip, rbits, smin, smax, sabs, ssum
+
+
+# ----------------------------------------------------------------------------------------
+# Dense float path (conductance variation)
+
+
+@njit(cache=True, parallel=True)
+def _readout_dense(P, out_idx, factor, wi, i, a, mode, prm, table, block, m, y, nz, clip, rbits,
+                   collect, smin, smax, sabs, ssum, n_chunks):
+    S, J = P.shape
+    chunk = (S + n_chunks - 1) // n_chunks
+    for t in prange(n_chunks):
+        q = np.empty(J)
+        p = np.empty(J)
+        for s in range(t * chunk, min(S, (t + 1) * chunk)):
+            for j in range(J):
+                p[j] = P[s, j]
+            if collect:
+                _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
+            _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], clip[t, a], rbits[t, a])
+            for j in range(J):
+                if q[j] != 0.0:
+                    y[s, out_idx[j]] += wi * factor[j] * q[j]
+
+
+# ----------------------------------------------------------------------------------------
+# Python API
+
+
+@dataclass(frozen=True)
+class DeviceEffects:
+    """Analog non-idealities of resistive cells (cim-models.md §3).
+
+    Attributes:
+        r_on_ohm, r_off_ohm: on/off resistance; a cell at level d has conductance
+            ``G = Gmin + d (Gmax - Gmin)/(2^c - 1)`` with Gmin = 1/r_off, Gmax = 1/r_on.
+        cancel_gmin: a reference column of Gmin cells subtracts the off-state current
+            ``Gmin * active rows`` before the read-out (True), or the read-out carries it (False).
+        variation_sigma: relative standard deviation of each cell's conductance (Gaussian,
+            multiplicative, clipped at 0); 0 disables it.
+        seed: seed of the variation draw (same seed, same cells, same results).
+    """
+
+    r_on_ohm: float = 6e3
+    r_off_ohm: float = 900e3
+    cancel_gmin: bool = True
+    variation_sigma: float = 0.0
+    seed: int = 0
+
+    def gmin_levels(self, bits_per_cell: int) -> float:
+        """Gmin in level units: Gmin / ((Gmax - Gmin)/(2^c - 1))."""
+        gmin, gmax = 1.0 / self.r_off_ohm, 1.0 / self.r_on_ohm
+        return gmin / ((gmax - gmin) / (2**bits_per_cell - 1))
+
+
+@dataclass(frozen=True)
+class InputSlices:
+    """Integer inputs split into bit-serial cycles.
+
+    Unsigned B-bit inputs: ``ceil(B/d)`` cycles of d bits, weights ``2^(d i)``. Signed inputs:
+    the B-1 magnitude bits of the 2's complement word in ``ceil((B-1)/d)`` cycles, then one
+    sign cycle (a 1-bit drive) weighted ``-2^(B-1)``.
+    """
+
+    slices: np.ndarray       # uint8 (I, S, K), each in [0, 2^d)
+    weights: np.ndarray      # int64 (I,)
+    bits_per_cycle: int
+
+    @classmethod
+    def make(cls, x: np.ndarray, bits: int, signed: bool, bits_per_cycle: int = 1) -> "InputSlices":
+        x = np.asarray(x)
+        if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
+            raise CimsimError(f"inputs must be a 2-D integer array (samples x rows); found {x.dtype} {x.shape}")
+        d = bits_per_cycle
+        lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+        if x.size and (x.min() < lo or x.max() > hi):
+            raise CimsimError(
+                f"inputs must fit {bits}-bit {'signed' if signed else 'unsigned'} integers [{lo}, {hi}]; "
+                f"found range [{int(x.min())}, {int(x.max())}]"
+            )
+        x = x.astype(np.int64)
+        mag_bits = bits - 1 if signed else bits
+        u = x & ((1 << mag_bits) - 1) if mag_bits > 0 else np.zeros_like(x)
+        n = math.ceil(mag_bits / d) if mag_bits > 0 else 0
+        mask = (1 << d) - 1
+        sl = [((u >> (d * i)) & mask).astype(np.uint8) for i in range(n)]
+        w = [1 << (d * i) for i in range(n)]
+        if signed:
+            sl.append((x < 0).astype(np.uint8))
+            w.append(-(1 << (bits - 1)))
+        return cls(np.stack(sl), np.asarray(w, dtype=np.int64), d)
+
+
+@dataclass
+class MVMResult:
+    y: np.ndarray                  # (S, N) float64; exact integers for lossless read-outs
+    ones: np.ndarray               # (A,) sum over reads of active input levels per row group
+    levels: np.ndarray             # (A, J) sum over reads of sum_r x d per column
+    nonzero: np.ndarray            # (A, J) reads whose output was non-zero
+    clipped: np.ndarray            # (A, J) conversions that saturated
+    resolved_bits: np.ndarray      # (A, J) sum of ADC bits resolved (BFP)
+    reads: int                     # reads per (row group, column): samples x input cycles
+    input_cycles: int
+    stats: PartialSumStats | None = None
+
+
+def _threads() -> int:
+    return max(1, get_num_threads())
+
+
+def _pack_inputs(sl: InputSlices, rows_active: int) -> tuple[np.ndarray, int]:
+    I, S, K = sl.slices.shape
+    A = -(-K // rows_active)
+    E = sl.bits_per_cycle
+    planes = np.zeros((S, I, E, A * rows_active), dtype=np.uint8)
+    xs = np.transpose(sl.slices, (1, 0, 2))  # (S, I, K)
+    for e in range(E):
+        planes[:, :, e, :K] = (xs >> e) & 1
+    planes = planes.reshape(S, I, E, A, rows_active)
+    return pack_rows(planes, axis=-1), A
+
+
+def _pack_digits(enc: Encoded, rows_active: int, A: int) -> np.ndarray:
+    K, J = enc.digits.shape
+    C = enc.bits_per_cell
+    d = np.zeros((A * rows_active, J), dtype=np.uint8)
+    d[:K] = enc.digits
+    d = d.reshape(A, rows_active, J).transpose(0, 2, 1)  # (A, J, R)
+    planes = np.stack([(d >> b) & 1 for b in range(C)], axis=2)  # (A, J, C, R)
+    return pack_rows(planes, axis=-1)
+
+
+def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: bool,
+                 rows_active: int, bits_per_cycle: int = 1, readout: Readout | None = None,
+                 device: DeviceEffects | None = None, column_tile: np.ndarray | None = None) -> MVMResult:
+    """Simulate one layer's arrays on input vectors ``x`` (S x K); see the module docstring.
+
+    Args:
+        x: integer inputs, one row per input vector (an output pixel of a convolution).
+        enc: the encoded weights (K x J digit columns).
+        input_bits, input_signed, bits_per_cycle: the input format (§2).
+        rows_active: rows summed in one read (the row group; row tiles of the mapping are
+            multiples of it).
+        readout: the column read-out; default :class:`Ideal`.
+        device: analog effects; default none (ideal cells, Gmin cancelled).
+        column_tile: for each digit column, the array (column tile) it sits in; used by
+            per-array read-out granularity. Default: all in one.
+    """
+    readout = readout or Ideal()
+    sl = InputSlices.make(x, input_bits, input_signed, bits_per_cycle)
+    K = enc.digits.shape[0]
+    if sl.slices.shape[2] != K:
+        raise CimsimError(f"inputs have {sl.slices.shape[2]} rows but the weights have {K}")
+    J = enc.digits.shape[1]
+    n_out = int(enc.column_output.max()) + 1 if J else 0
+    c, d = enc.bits_per_cell, bits_per_cycle
+    gmin = 0.0
+    if device is not None and not device.cancel_gmin:
+        gmin = device.gmin_levels(c)
+    max_psum = float(rows_active * (2**c - 1) * (2**d - 1)) + gmin * rows_active * (2**d - 1)
+    signed_psum = bool(np.any(enc.reference_digit != 0))
+    col_tile = np.zeros(J, dtype=np.int64) if column_tile is None else np.asarray(column_tile, dtype=np.int64)
+    stats = None
+    if readout.needs_stats:
+        first = _run(sl, enc, rows_active, Ideal().program(None, max_psum, signed_psum), device, gmin, collect=True)
+        stats = PartialSumStats(first.stats[0], first.stats[1], first.stats[2], first.stats[3],
+                                sl.slices.shape[1], col_tile)
+    prog = readout.program(stats, max_psum, signed_psum)
+    res = _run(sl, enc, rows_active, prog, device, gmin, collect=False)
+    corr = enc.input_correction
+    y = res.y
+    if corr:
+        y = y + float(corr) * np.asarray(x, dtype=np.float64).sum(axis=1, keepdims=True)
+    res.y = y
+    res.stats = stats
+    return res
+
+
+def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device, gmin: float, collect: bool):
+    I, S, K = sl.slices.shape
+    J = enc.digits.shape[1]
+    n_out = int(enc.column_output.max()) + 1 if J else 0
+    T = min(_threads(), max(1, S))
+    ref = enc.reference_digit.astype(np.float64)
+    out_idx = enc.column_output.astype(np.int64)
+    factor = enc.column_factor.astype(np.float64)
+    slice_w = sl.weights.astype(np.float64)
+    prm = np.ascontiguousarray(prog.prm, dtype=np.float64)
+    table = np.ascontiguousarray(prog.table, dtype=np.float64)
+    if device is None or device.variation_sigma == 0.0:
+        xpk, A = _pack_inputs(sl, rows_active)
+        dpk = _pack_digits(enc, rows_active, A)
+        out = _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, prog.mode, prm, table,
+                          prog.block, prog.mantissa_bits, n_out, T, collect)
+        y, ones, lv, nz, clip, rb, smin, smax, sabs, ssum = out
+        res = MVMResult(y, ones.sum(0), lv.sum(0), nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
+    else:
+        res, (smin, smax, sabs, ssum) = _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T,
+                                                   ref, out_idx, factor, slice_w, prm, table, n_out)
+    if collect:
+        res.stats = (smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0))
+    return res
+
+
+def _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T, ref, out_idx, factor, slice_w, prm, table, n_out):
+    I, S, K = sl.slices.shape
+    J = enc.digits.shape[1]
+    A = -(-K // rows_active)
+    c = enc.bits_per_cell
+    rng = np.random.default_rng(device.seed)
+    g_levels = device.gmin_levels(c)
+    # Cell conductance in level units, with multiplicative Gaussian variation.
+    g = (g_levels + enc.digits.astype(np.float64)) * np.maximum(0.0, 1.0 + device.variation_sigma * rng.standard_normal((K, J)))
+    # Reference subtraction (offset encoding) and, when cancelled, the nominal Gmin.
+    g -= ref[None, :] + (g_levels if device.cancel_gmin else 0.0)
+    y = np.zeros((S, n_out))
+    nz = np.zeros((T, A, J), np.int64)
+    clip = np.zeros((T, A, J), np.int64)
+    rb = np.zeros((T, A, J), np.int64)
+    ones = np.zeros(A, np.int64)
+    lv = np.zeros((A, J), np.int64)
+    shp = (T, I, A, J) if collect else (T, 1, 1, 1)
+    smin, smax = np.full(shp, np.inf), np.full(shp, -np.inf)
+    sabs, ssum = np.zeros(shp), np.zeros(shp)
+    digits = enc.digits.astype(np.float64)
+    for i in range(I):
+        xs = sl.slices[i].astype(np.float64)
+        for a in range(A):
+            r0, r1 = a * rows_active, min(K, (a + 1) * rows_active)
+            xa = xs[:, r0:r1]
+            P = xa @ g[r0:r1]
+            ones[a] += int(xa.sum())
+            lv[a] += (xa @ digits[r0:r1]).sum(0).astype(np.int64)
+            _readout_dense(np.ascontiguousarray(P), out_idx, factor, slice_w[i], i, a, prog.mode, prm, table,
+                           prog.block, prog.mantissa_bits, y, nz, clip, rb, collect, smin, smax, sabs, ssum, T)
+    res = MVMResult(y, ones, lv, nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
+    return res, (smin, smax, sabs, ssum)
