@@ -158,11 +158,20 @@ class Mesh(_Interconnect):
                              "gates for routers")
     valid_range: ClassVar[str] = "2+ endpoints; nodes 7-180 nm"
 
-    def __init__(self, tech: Technology, *, router_mux2: int = 2, **kw):
+    def __init__(self, tech: Technology, *, width_bits: int = 256, endpoints: int = 16,
+                 energy_per_bit_J: float | None = None, tile_pitch_m: float = 1e-3,
+                 wire_capacitance_per_m: float = WIRE_CAP_F_PER_M,
+                 switching_activity: float = NEUROSIM_BUS_SWITCHING,
+                 hops: int | None = None, cycles_per_hop: int = 1,
+                 wire_pitch_m: float | None = None, router_mux2: int = 2):
         self.router_mux2 = check_int("router_mux2", router_mux2, 0, None,
                                      owner=f"{self.kind} model '{self.model}'")
         self._gates = gate_library(tech)
-        super().__init__(tech, **kw)
+        super().__init__(tech, width_bits=width_bits, endpoints=endpoints,
+                         energy_per_bit_J=energy_per_bit_J, tile_pitch_m=tile_pitch_m,
+                         wire_capacitance_per_m=wire_capacitance_per_m,
+                         switching_activity=switching_activity, hops=hops,
+                         cycles_per_hop=cycles_per_hop, wire_pitch_m=wire_pitch_m)
 
     @property
     def k(self) -> int:

@@ -1,0 +1,298 @@
+"""Registry, describe() of every model, and hand-worked costs of the non-ADC components."""
+
+import inspect
+import math
+
+import pytest
+
+from cimsim.components import (
+    ActionCost,
+    Component,
+    Technology,
+    create,
+    get,
+    kinds,
+    model_names,
+    parameters,
+)
+from cimsim.components.adder_tree import tree_levels
+from cimsim.errors import CimsimError
+
+T22 = Technology(22, 0.8, 1e9, "LSTP")
+T28 = Technology(28, 0.9, 1e9, "LSTP")
+
+EXPECTED = {
+    "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_sar", "table", "zigzag_aimc"],
+    "adder": ["ripple"],
+    "adder_tree": ["digital"],
+    "buffer": ["register_file", "sram"],
+    "crossbar": ["rram"],
+    "dac": ["wordline_driver"],
+    "interconnect": ["bus", "htree", "mesh"],
+    "sense_amp": ["neurosim"],
+    "shift_add": ["digital"],
+    "sram_macro": ["sram_cim"],
+}
+ALL_MODELS = [(k, m) for k, ms in EXPECTED.items() for m in ms]
+
+
+# ---------------------------------------------------------------- registry
+def test_registry_contents():
+    assert kinds() == sorted(EXPECTED)
+    for kind, models in EXPECTED.items():
+        assert model_names(kind) == models
+
+
+def test_unknown_model_error_text():
+    with pytest.raises(CimsimError) as err:
+        get("adc", "neurosim_sra")
+    msg = str(err.value)
+    assert "adc" in msg and "'neurosim_sra'" in msg
+    for name in EXPECTED["adc"]:
+        assert name in msg
+    assert "Did you mean 'neurosim_sar'?" in msg
+
+
+def test_unknown_kind_error_text():
+    with pytest.raises(CimsimError) as err:
+        get("cross_bar", "rram")
+    msg = str(err.value)
+    assert "'cross_bar'" in msg and "Did you mean 'crossbar'?" in msg and "interconnect" in msg
+    with pytest.raises(CimsimError):
+        model_names("nope")
+
+
+def test_create_checks_parameters():
+    with pytest.raises(CimsimError, match=r"no parameter 'bitz'.*Did you mean 'bits'\?"):
+        create("adc", "murmann", T22, bitz=4)
+    with pytest.raises(CimsimError, match="needs parameter"):
+        create("adc", "murmann", T22)
+    assert "r_on_ohm" in parameters("crossbar", "rram")
+
+
+@pytest.mark.parametrize("kind,model", ALL_MODELS)
+def test_models_declare_metadata(kind, model):
+    cls = get(kind, model)
+    assert issubclass(cls, Component)
+    assert cls.kind == kind and cls.model == model
+    assert cls.source and cls.valid_range and cls.actions and cls.__doc__
+    sig = inspect.signature(cls.__init__)
+    assert list(sig.parameters)[:2] == ["self", "tech"]
+    for name, p in list(sig.parameters.items())[2:]:
+        assert p.kind == p.KEYWORD_ONLY, f"{model}.{name} must be keyword-only"
+
+
+TECHS = [
+    Technology(22, 0.8, 1e9, "LSTP"),
+    Technology(7, 0.7, 2e9, "HP"),
+    Technology(28, 0.9, 5e8, "LSTP"),
+    Technology(65, 1.1, 5e8, "HP"),
+    Technology(180, 1.8, 1e8, "HP"),
+]
+
+
+@pytest.mark.parametrize("tech", TECHS, ids=lambda t: f"{t.node_nm:g}nm-{t.flavor}")
+@pytest.mark.parametrize("kind,model", ALL_MODELS)
+def test_describe_every_model_with_defaults(kind, model, tech):
+    cls = get(kind, model)
+    comp = create(kind, model, tech, **cls.example_params)
+    d = comp.describe()
+    assert d["area_m2"] > 0
+    assert d["leakage_W"] >= 0
+    for action in cls.actions:
+        cost = getattr(comp, action)()
+        assert isinstance(cost, ActionCost)
+        assert math.isfinite(cost.energy_J) and cost.energy_J >= 0
+        assert math.isfinite(cost.latency_s) and cost.latency_s > 0
+        assert d[f"{action}.energy_J"] == cost.energy_J
+
+
+# ---------------------------------------------------------------- crossbar
+def xbar(**kw):
+    base = dict(rows=2, columns=2, r_on_ohm=1e4, r_off_ohm=1e6, read_voltage_V=0.5,
+                read_pulse_s=10e-9, wire_capacitance_per_cell_F=0.0,
+                column_wire_capacitance_per_cell_F=0.0)
+    base.update(kw)
+    return create("crossbar", "rram", T22, **base)
+
+
+def test_crossbar_2x2_by_hand():
+    x = xbar()
+    # all 4 cells on (0.1 mS each): 0.25 V^2 * 0.4 mS * 10 ns = 1 pJ
+    assert x.read(active_rows=2, mean_level=1).energy_J == pytest.approx(1e-12, rel=1e-12)
+    # all off (1 uS each): 0.25 * 4 uS * 10 ns = 0.01 pJ
+    assert x.read(active_rows=2, mean_level=0).energy_J == pytest.approx(1e-14, rel=1e-12)
+    # one row active, both cells on: 0.5 pJ
+    assert x.read(active_rows=1, mean_level=1).energy_J == pytest.approx(5e-13, rel=1e-12)
+    assert x.read().latency_s == 10e-9
+    # data-dependent: one on + one off cell = 0.101 mS -> 0.2525 pJ
+    assert x.read_columns(1.01e-4).energy_J == pytest.approx(2.525e-13, rel=1e-12)
+
+
+def test_crossbar_multilevel_conductance():
+    x = xbar(bits_per_cell=2)
+    # G(1) = 1 uS + 1*(100 - 1) uS / 3 = 34 uS; 4 cells -> 136 uS -> 0.25*136e-6*1e-8 = 0.34 pJ
+    assert x.conductance_S(1) == pytest.approx(34e-6, rel=1e-12)
+    assert x.read(active_rows=2, mean_level=1).energy_J == pytest.approx(3.4e-13, rel=1e-12)
+    # default mean level = 1.5 (half of 3): G = 1 + 1.5*33 = 50.5 uS
+    assert x.read().energy_J == pytest.approx(0.25 * 4 * 50.5e-6 * 1e-8, rel=1e-12)
+    with pytest.raises(CimsimError, match="level"):
+        x.read(mean_level=4)
+
+
+def test_crossbar_line_charging_by_hand():
+    x = create("crossbar", "rram", T22, rows=2, columns=2, include_cell_current=False)
+    # 22 nm: F = 40 nm; row line per cell 0.2 fF/um * 12F = 0.096 fF at VDD 0.8 V,
+    # column line per cell 0.2 fF/um * 4F = 0.032 fF at 0.5 V.
+    # 1 active row: 1*2*0.096 fF*0.64 + 2*2*0.032 fF*0.25 = 0.12288 + 0.032 fJ
+    assert x.read(active_rows=1, mean_level=0).energy_J == pytest.approx(1.5488e-16, rel=1e-12)
+
+
+def test_crossbar_area_and_write():
+    x = create("crossbar", "rram", T22)  # 128 x 128, 48 F^2, F = 40 nm
+    assert x.area_m2 == pytest.approx(128 * 128 * 48 * (40e-9) ** 2, rel=1e-12)
+    w = x.write(cells=200)
+    # 200 * (2 V)^2 / 6 kOhm * 10 ns; two rows of pulses
+    assert w.energy_J == pytest.approx(200 * 4 / 6e3 * 1e-8, rel=1e-12)
+    assert w.latency_s == pytest.approx(2e-8)
+    with pytest.raises(CimsimError, match="r_off_ohm"):
+        create("crossbar", "rram", T22, r_on_ohm=1e6, r_off_ohm=1e5)
+
+
+# ---------------------------------------------------------------- digital blocks (28 nm, 0.9 V)
+E_FA = 3.402e-15  # (3*0.7 + 2*1.05) fF * 0.81 V^2
+A_FA = 4.7892e-12  # 3*0.614 + 2*1.4736 um^2
+E_DFF = 1.701e-15  # 2.1 fF * 0.81
+A_DFF = 3.684e-12  # 6 * 0.614 um^2
+E_ND2 = 5.67e-16
+
+
+@pytest.mark.parametrize("bits,cycles", [(1, 1), (8, 1), (16, 2)])
+def test_ripple_adder_by_hand(bits, cycles):
+    a = create("adder", "ripple", T28, bits=bits)
+    assert a.full_adders == bits
+    assert a.add().energy_J == pytest.approx(bits * E_FA, rel=1e-12)
+    assert a.area_m2 == pytest.approx(bits * A_FA, rel=1e-12)
+    # delay 2*0.11472 + (bits-1)*0.0956 ns: 0.229, 0.899, 1.663 ns
+    assert a.delay_s == pytest.approx((0.22944 + (bits - 1) * 0.0956) * 1e-9, rel=1e-12)
+    assert a.add().latency_s == pytest.approx(cycles * 1e-9)
+
+
+@pytest.mark.parametrize("inputs,bits,levels,fas", [
+    (2, 8, [(1, 8)], 8),
+    (4, 4, [(2, 4), (1, 5)], 13),
+    (5, 1, [(2, 1), (1, 2), (1, 3)], 7),
+    (128, 1, [(64, 1), (32, 2), (16, 3), (8, 4), (4, 5), (2, 6), (1, 7)], 247),
+])
+def test_adder_tree_gate_counts(inputs, bits, levels, fas):
+    assert tree_levels(inputs, bits) == levels
+    t = create("adder_tree", "digital", T28, inputs=inputs, bits=bits)
+    assert t.adders == inputs - 1
+    assert t.full_adders == fas
+    assert t.depth == len(levels)
+    assert t.output_bits == bits + len(levels)
+    assert t.add().energy_J == pytest.approx(fas * E_FA, rel=1e-12)
+    assert t.area_m2 == pytest.approx(fas * A_FA, rel=1e-12)
+
+
+def test_adder_tree_latency_is_depth_times_adder_delay():
+    t = create("adder_tree", "digital", T28, inputs=4, bits=4)
+    # level widths 4 and 5: (0.22944 + 3*0.0956) + (0.22944 + 4*0.0956) = 1.12808 ns -> 2 cycles
+    assert t.delay_s == pytest.approx(1.12808e-9, rel=1e-12)
+    assert t.add().latency_s == pytest.approx(2e-9)
+
+
+def test_shift_add_by_hand():
+    s = create("shift_add", "digital", T28, bits=16)
+    assert s.shift_add().energy_J == pytest.approx(16 * (E_FA + E_DFF), rel=1e-12)
+    assert s.area_m2 == pytest.approx(16 * (A_FA + A_DFF), rel=1e-12)
+    half = create("shift_add", "digital", T28, bits=16, activity=0.15, register_activity=0.5)
+    assert half.shift_add().energy_J == pytest.approx(16 * (0.15 * E_FA + 0.5 * E_DFF), rel=1e-12)
+
+
+# ---------------------------------------------------------------- analog periphery
+def test_sense_amp_by_hand():
+    s = create("sense_amp", "neurosim", Technology(22, 0.85, 1e9, "LSTP"))
+    assert s.sense().energy_J == pytest.approx(1.7e-15, rel=1e-12)  # 1.7 uW x 1 ns
+    assert s.sense().latency_s == 1e-9
+    assert s.area_m2 == pytest.approx(106 * 212.8 * (22e-9) ** 2, rel=1e-12)
+
+
+def test_dac_isaac_reference():
+    d = create("dac", "wordline_driver", Technology(32, 0.9, 1e9, "HP"))
+    assert d.drive().energy_J == pytest.approx(3.5e-6 * 100e-9, rel=1e-12)  # 0.35 pJ
+    assert d.area_m2 == pytest.approx(1.67e-13, rel=1e-12)  # 1.67e-7 mm^2
+    d2 = create("dac", "wordline_driver", Technology(32, 0.9, 1e9, "HP"), bits=2, read_voltage_V=0.25)
+    assert d2.drive().energy_J == pytest.approx(3 * 0.35e-12 / 4, rel=1e-12)
+    assert create("dac", "wordline_driver", T22).drive().energy_J < d.drive().energy_J
+
+
+def test_sram_macro_bitline_model_by_hand():
+    m = create("sram_macro", "sram_cim", T28, rows=4, columns=4)
+    # wordlines: 2 rows * 4 cols * 0.35 fF * 0.81; bitlines: 4 cols * 4 rows * 0.35 fF * 0.81
+    assert m.compute(active_rows=2).energy_J == pytest.approx(24 * 0.35e-15 * 0.81, rel=1e-12)
+    assert m.compute().latency_s == pytest.approx(1e-9)
+    assert m.write().energy_J == pytest.approx(4 * (4 + 1) * 0.35e-15 * 0.81, rel=1e-12)
+    fixed = create("sram_macro", "sram_cim", T28, rows=4, columns=4, energy_per_cell_op_J=1e-15)
+    assert fixed.compute(active_rows=3).energy_J == pytest.approx(12e-15, rel=1e-12)
+    # NeuroSim SRAM cell 10F x 28F, F = 40 nm at 22 nm
+    assert create("sram_macro", "sram_cim", T22).area_m2 == pytest.approx(
+        128 * 128 * 280 * (40e-9) ** 2, rel=1e-12)
+
+
+# ---------------------------------------------------------------- buffers
+def test_sram_buffer_horowitz_points():
+    t45 = Technology(45, 0.9, 1e9, "HP")
+    kb = 1024 * 8
+    assert create("buffer", "sram", t45, size_bits=8 * kb, width_bits=64).read().energy_J == \
+        pytest.approx(10e-12, rel=1e-12)
+    assert create("buffer", "sram", t45, size_bits=32 * kb, width_bits=64).read().energy_J == \
+        pytest.approx(20e-12, rel=1e-12)
+    mb = create("buffer", "sram", t45, size_bits=1024 * kb, width_bits=64).read().energy_J
+    assert mb == pytest.approx(100e-12, rel=0.15)  # Horowitz 100 pJ; sqrt fit gives 113 pJ
+
+
+def test_sram_buffer_area_and_leakage():
+    b = create("buffer", "sram", Technology(32, 0.9, 1e9, "LSTP"), size_bits=64 * 1024 * 8,
+               width_bits=256)
+    assert b.area_m2 == pytest.approx(0.086e-6, rel=1e-12)  # ISAAC 64 KB, 0.086 mm^2
+    # 2 x 100 pA/um x 64 nm x 0.9 V per bit
+    assert b.leakage_W == pytest.approx(524288 * 2 * 1e-4 * 64e-9 * 0.9, rel=1e-12)
+
+
+def test_register_file_by_hand():
+    r = create("buffer", "register_file", T28, size_bits=1024, width_bits=32)
+    assert r.words == 32 and r.mux_levels == 5
+    assert r.read().energy_J == pytest.approx(32 * 5 * 3 * E_ND2, rel=1e-12)
+    assert r.write().energy_J == pytest.approx(32 * E_DFF, rel=1e-12)
+    assert r.area_m2 == pytest.approx(1024 * A_DFF + 32 * 31 * 3 * 0.614e-12, rel=1e-12)
+    assert r.read().latency_s == pytest.approx(1e-9)
+
+
+# ---------------------------------------------------------------- interconnect
+def test_bus_by_hand():
+    b = create("interconnect", "bus", T28, width_bits=64, endpoints=4, tile_pitch_m=1e-3)
+    # 0.25 * 0.2 fF/um * 4 mm * 0.81 V^2 = 0.162 pJ per bit
+    assert b.energy_per_bit_J == pytest.approx(1.62e-13, rel=1e-12)
+    c = b.transfer(256)
+    assert c.energy_J == pytest.approx(256 * 1.62e-13, rel=1e-12)
+    assert c.latency_s == pytest.approx(4e-9)  # 1 hop + 3 more flits
+    assert b.transfer().latency_s == pytest.approx(1e-9)
+
+
+def test_htree_and_mesh_by_hand():
+    h = create("interconnect", "htree", T28, width_bits=64, endpoints=16, tile_pitch_m=1e-3)
+    # root-to-leaf path p (sqrt(16) - 1) = 3 mm; 4 levels
+    assert h.hops == 4
+    assert h.energy_per_bit_J == pytest.approx(0.25 * 0.2e-9 * 3e-3 * 0.81, rel=1e-12)
+    assert h.transfer().latency_s == pytest.approx(4e-9)
+    m = create("interconnect", "mesh", T28, width_bits=64, endpoints=16, tile_pitch_m=1e-3)
+    # k = 4: mean distance 2*(16-1)/(3*4) = 2.5 hops -> 3
+    assert m.mean_hops() == pytest.approx(2.5)
+    assert m.hops == 3
+    wire = 0.25 * 0.2e-9 * 2.5e-3 * 0.81
+    router = 2.5 * (E_DFF + 2 * 3 * E_ND2)
+    assert m.energy_per_bit_J == pytest.approx(wire + router, rel=1e-12)
+    given = create("interconnect", "bus", T28, energy_per_bit_J=1e-13, width_bits=8)
+    assert given.transfer(16).energy_J == pytest.approx(1.6e-12, rel=1e-12)
+    assert given.transfer(0).energy_J == 0.0
