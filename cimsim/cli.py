@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except CimsimError as exc:
         print(format_error(exc), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

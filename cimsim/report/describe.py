@@ -69,9 +69,9 @@ def describe_text(arch: Architecture) -> str:
         f" = {arch.array_count} arrays of {a.rows} x {a.columns} {a.kind} ({dev}, {a.bits_per_cell} bit/cell,"
         f" {a.active_rows} rows active)",
         f"Read-out      {ro}{', sample-and-hold' if a.sample_and_hold else ''}",
-        f"Numbers       {nf.weight_bits}-bit weights ({nf.weight_encoding}, {arch.cells_per_weight} cells x "
-        f"{arch.columns_per_signed_digit} column group(s) each), {nf.input_bits}-bit inputs {nf.input_encoding}, "
-        f"{nf.input_bits_per_cycle} bit/cycle",
+        f"Numbers       {nf.weight_bits}-bit weights ({nf.weight_encoding}, {arch.columns_per_weight} columns each"
+        f"{f'; {arch.reference_columns} reference columns per array' if arch.reference_columns else ''}), "
+        f"{nf.input_bits}-bit inputs {nf.input_encoding}, {nf.input_bits_per_cycle} bit/cycle",
         f"Capacity      {arch.weight_capacity:,} weights of {nf.weight_bits} bit "
         f"({arch.weights_per_array:,} per array; {d['capacity']['cells']:,} cells)",
         f"Peak          {format_si(arch.peak_ops_per_s, 'op/s')} (2 op per {nf.weight_bits}b x {nf.input_bits}b MAC, "

@@ -137,9 +137,8 @@ def format_si(value: float, unit: str) -> str:
     prefixes = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"),
                 (1e-6, "u"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"), (1e-18, "a")]
     if unit == "m^2":
-        for f, p in [(1e-6, "mm^2"), (1e-12, "um^2")]:
-            if abs(value) >= f:
-                return f"{value / f:.4g} {p}"
+        if abs(value) >= 1e-8:  # from 0.01 mm^2 up
+            return f"{value / 1e-6:.4g} mm^2"
         return f"{value / 1e-12:.4g} um^2"
     for f, p in prefixes:
         if abs(value) >= f:
