@@ -64,6 +64,7 @@ class NeuroSimSenseAmp(Component):
       fits depend on the column resistance; set the parameter to use them).
     - Area: 57 NMOS + 49 PMOS (current mode) or 52 + 60 (voltage mode) minimum transistors.
     - Leakage: 0 (NeuroSim reports none for the multilevel sense amp).
+    - The fits are at NeuroSim's supply for the node; ``tech.vdd_V`` does not enter.
 
     HCiM's binary read-out uses one, its ternary read-out two of these per column.
     """

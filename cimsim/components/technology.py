@@ -15,6 +15,10 @@ Three groups of data live here, each with its source:
    - delay: the paper's fitted delay polynomials ``a*V^3 + b*V^2 + c*V + d`` per node (HP
      devices), evaluated at the nominal supply.
 
+   Coefficients as transcribed from the paper in UCLA NanoCAD's ``nodeScale`` tool and in
+   Accelergy's HWComponents scaling module (the two agree); cross-checked against the paper's
+   erratum example (HP 32 nm at 0.9 V: 0.4571).
+
    Nodes between table entries are interpolated log-log (log factor linear in log node).
    The valid range is 7-180 nm; outside it :class:`CimsimError` is raised.
 

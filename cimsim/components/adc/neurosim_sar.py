@@ -53,7 +53,9 @@ class NeuroSimSAR(ADC):
       Optional column-current term ``c * exp(-k * log10(R_col))`` with ``R_col`` rescaled by
       ``0.5 V / read_voltage_V`` as NeuroSim does; off by default because cimsim charges the
       array current to the crossbar model (``column_resistance_ohm=None``).
-      Temperature factor ``1 + 1.3e-3 * (T - 300)``.
+      Temperature factor ``1 + 1.3e-3 * (T - 300)``. The fits are NeuroSim's circuit
+      simulations at NeuroSim's own supply for the node (0.85 V at 22 nm); ``tech.vdd_V`` does
+      not enter.
     - Latency: ``(N + 1) * step_time_s`` with NeuroSim's 1 ns step (node independent).
     - Energy per conversion: ``P * (N + 1) * step_time_s``: 9.83, 16.35, 23.96, 32.64, 42.39,
       53.22, 65.13, 78.11 fJ for N = 1..8 at 22 nm LSTP.
