@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from cimsim.components._util import check_int, check_positive
 from cimsim.components.base import ActionCost, Component, Technology
+from cimsim.components.technology import check_node
 from cimsim.errors import CimsimError
 
 
@@ -32,6 +33,7 @@ class ADC(Component):
     def __init__(self, tech: Technology, *, bits: int, rows: int = 128,
                  sample_rate_Hz: float | None = None):
         super().__init__(tech)
+        check_node(tech.node_nm, f"{self.owner}: technology node")
         self.bits = check_int("bits", bits, 1, 16, owner=self.owner)
         self.rows = check_int("rows", rows, 1, None, owner=self.owner)
         self.sample_rate_Hz = (None if sample_rate_Hz is None
