@@ -254,7 +254,8 @@ def _level_periphery(arch: Architecture, level: str, section, path: tuple, paren
              {"size_bits": int(b.size), "width_bits": int(b.width), **b.params.kwargs()})
     if section.interconnect is not None:
         ic = section.interconnect
-        p = {"width_bits": int(ic.width), "endpoints": children, **ic.params.kwargs()}
+        # A level with one child still links it to the level's buffer: at least two endpoints.
+        p = {"width_bits": int(ic.width), "endpoints": max(2, children), **ic.params.kwargs()}
         if ic.energy_per_bit is not None:
             p["energy_per_bit_J"] = ic.energy_per_bit
         _add(arch, level, "interconnect", "interconnect", ic.model, path + ("interconnect",), 1, parents, p)
