@@ -63,11 +63,14 @@ def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
         for j in range(J):
             q[j] = p[j]
     elif mode == UNIFORM:
+        lo = prm[pi, pa, 0, 0]
+        step = prm[pi, pa, 0, 1]
+        levels = prm[pi, pa, 0, 2]
         for j in range(J):
-            jj = j if pj else 0
-            lo = prm[pi, pa, jj, 0]
-            step = prm[pi, pa, jj, 1]
-            levels = prm[pi, pa, jj, 2]
+            if pj:
+                lo = prm[pi, pa, j, 0]
+                step = prm[pi, pa, j, 1]
+                levels = prm[pi, pa, j, 2]
             k = math.floor((p[j] - lo) / step + 0.5)
             if k < 0:
                 k = 0.0
@@ -160,6 +163,7 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     for t in prange(n_chunks):
         p = np.empty(J)
         q = np.empty(J)
+        xw = np.empty((E, Wd), np.uint64)
         for s in range(t * chunk, min(S, (t + 1) * chunk)):
             for i in range(I):
                 for a in range(A):
@@ -167,27 +171,34 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     for e in range(E):
                         cnt = 0
                         for w in range(Wd):
-                            cnt += popcount64(xpk[s, i, e, a, w])
+                            v = xpk[s, i, e, a, w]
+                            xw[e, w] = v
+                            cnt += popcount64(v)
                         ones += cnt << e
                     ones_act[t, a] += ones
-                    for j in range(J):
-                        lv = 0
-                        if ones != 0:
+                    if ones == 0:
+                        for j in range(J):
+                            p[j] = 0.0
+                    else:
+                        da = dpk[a]
+                        for j in range(J):
+                            lv = 0
                             for e in range(E):
                                 for b in range(C):
                                     cnt = 0
                                     for w in range(Wd):
-                                        cnt += popcount64(xpk[s, i, e, a, w] & dpk[a, j, b, w])
+                                        cnt += popcount64(xw[e, w] & da[j, b, w])
                                     lv += cnt << (e + b)
-                        level_act[t, a, j] += lv
-                        p[j] = (lv - ref[j] * ones) + gmin * ones
+                            level_act[t, a, j] += lv
+                            p[j] = (lv - ref[j] * ones) + gmin * ones
                     if collect:
                         _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
                     _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], clip[t, a], rbits[t, a])
                     wi = slice_w[i]
+                    ys = y[s]
                     for j in range(J):
                         if q[j] != 0.0:
-                            y[s, out_idx[j]] += wi * factor[j] * q[j]
+                            ys[out_idx[j]] += wi * factor[j] * q[j]
     return y, ones_act, level_act, nz, clip, rbits, smin, smax, sabs, ssum
 
 
