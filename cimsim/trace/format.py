@@ -229,7 +229,21 @@ class Layer:
         return recompute_int_output(self, samples)
 
     def dequantized_output(self, samples: slice | np.ndarray | None = None) -> np.ndarray:
-        """``scale_w * scale_x * int_output + bias`` in float64."""
+        """``scale_w * scale_x * int_output + bias`` in float64.
+
+        With ``per_array`` weight scales each row block of arrays is recomputed and scaled by
+        its own scales (the single integer output mixes differently scaled partial sums).
+        """
+        if self.kind != "matmul" and self.weight.granularity == "per_array":
+            parts = per_array_outputs(self, samples)  # [row_blocks, N, *out]
+            sx = float(self.input.scale.reshape(-1)[0])
+            cols = np.arange(self.weight_matrix_cols) // self.array_shape[1]
+            y = 0.0
+            for i in range(parts.shape[0]):
+                y = y + parts[i].astype(np.float64) * _channel_broadcast(self, self.weight.scale[i, cols] * sx)
+            if self.bias is not None:
+                y = y + _channel_broadcast(self, self.bias.astype(np.float64))
+            return y
         return dequantize_output(self, self.int_output if samples is None else self.int_output[samples])
 
     def output_scale(self) -> np.ndarray:
@@ -358,10 +372,12 @@ def _maxabs(a: np.ndarray) -> int:
     return int(np.abs(a).max()) if a.size else 0
 
 
-def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: int) -> np.ndarray:
+def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: int,
+               exact: bool = True) -> np.ndarray:
     """Exact integer 2-D convolution (cross-correlation) of centred int64 tensors.
 
-    ``x``: ``[N, C, H, W]``; ``w``: ``[O, C/groups, Kh, Kw]``; zero padding.
+    ``x``: ``[N, C, H, W]``; ``w``: ``[O, C/groups, Kh, Kw]``; zero padding. With
+    ``exact=False`` the operands are floats and the result is float64.
     """
     n, c, h, wid = x.shape
     o, cg, kh, kw = w.shape
@@ -378,8 +394,11 @@ def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: 
     cols = win.reshape(n, g, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
     cols = cols.reshape(g, n * oh * ow, cg * kh * kw)
     wm = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)  # [G, K, Og]
-    bound = _maxabs(x) * _maxabs(w) * cg * kh * kw
-    out = _exact_matmul(cols, wm, bound)  # [G, N*OH*OW, Og]
+    if exact:
+        bound = _maxabs(x) * _maxabs(w) * cg * kh * kw
+        out = _exact_matmul(cols, wm, bound)  # [G, N*OH*OW, Og]
+    else:
+        out = np.matmul(cols.astype(np.float64), wm.astype(np.float64))
     return out.reshape(g, n, oh, ow, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
 
 
@@ -402,25 +421,44 @@ def recompute_int_output(layer: Layer, samples: slice | np.ndarray | None = None
 def per_array_outputs(layer: Layer, samples: slice | np.ndarray | None = None) -> np.ndarray:
     """Integer partial outputs per row block of arrays: ``[row_blocks, N, *output_shape]``.
 
-    Summing over the first axis gives :func:`recompute_int_output`. A per_array weight scale
-    multiplies each row block's partial output by its own column-block scale.
+    Row block ``i`` holds rows ``i*array_rows ... (i+1)*array_rows-1`` of the unrolled weight
+    matrix; summing over the first axis gives :func:`recompute_int_output`.
     """
     if layer.kind == "matmul":
         raise TraceError(f"layer '{layer.name}': a matmul has no static weight blocks")
     rows = layer.array_shape[0]
-    rb = layer.array_grid[0]
     w_full = layer.weight.values.astype(np.int64) - expand_param(
         layer, layer.weight.zero_point, layer.weight.granularity).astype(np.int64)
     flat = w_full.reshape(w_full.shape[0], -1)
     parts = []
-    for i in range(rb):
+    for i in range(layer.array_grid[0]):
         wm = np.zeros_like(flat)
         wm[:, i * rows:(i + 1) * rows] = flat[:, i * rows:(i + 1) * rows]
-        sub = Layer(**{**layer.__dict__})
-        sub.weight = QTensor(wm.reshape(w_full.shape), layer.weight.bits, True,
-                             np.ones(1), np.zeros(1, np.int64))
-        parts.append(recompute_int_output(sub, samples))
+        parts.append(_int_apply(layer, wm.reshape(w_full.shape), samples))
     return np.stack(parts)
+
+
+def _int_apply(layer: Layer, w_centred: np.ndarray, samples) -> np.ndarray:
+    sel = slice(None) if samples is None else samples
+    x = layer.input.values[sel].astype(np.int64) - int(layer.input.zero_point.reshape(-1)[0])
+    if layer.kind == "conv2d":
+        return conv2d_int(x, w_centred, layer.stride, layer.padding, layer.dilation, layer.groups)
+    bound = _maxabs(x) * _maxabs(w_centred) * w_centred.shape[1]
+    return _exact_matmul(x, w_centred.T, bound)
+
+
+def apply_float(layer: Layer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The layer's operation (no bias) on float64 operands: conv / linear / matmul.
+
+    For a matmul ``w`` is the per-sample second operand.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    if layer.kind == "conv2d":
+        return conv2d_int(x, w, layer.stride, layer.padding, layer.dilation, layer.groups, exact=False)
+    if layer.kind == "linear":
+        return x @ w.T
+    return np.matmul(x, w)
 
 
 # --------------------------------------------------------------------------------------------

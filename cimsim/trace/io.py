@@ -16,6 +16,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +239,7 @@ class _Reader:
                                   "zip (the file is truncated or was assembled by hand)")
         try:
             data = self.zf.read(member)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             raise self.err(where, f"array '{member}' cannot be read ({exc}); the file is corrupted "
                                   "or truncated") from None
         digest = hashlib.sha256(data).hexdigest()
@@ -557,7 +558,7 @@ def load(path, verify: bool = False) -> Trace:
                              f"(members: {zf.namelist()[:5]})")
         try:
             manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, UnicodeDecodeError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, UnicodeDecodeError, zlib.error) as exc:
             raise TraceError(f"trace file '{fname}': '{MANIFEST}' cannot be read or parsed ({exc}); "
                              "the file is corrupted or truncated") from None
         return _from_manifest(manifest, zf, fname, verify)
