@@ -74,3 +74,63 @@ def check_layer(layer: Layer, samples=None) -> dict:
     return {"name": layer.name, "exact": exact, "max_error": float(err.max()),
             "max_bound": float(bound.max()), "within_bound": bool(np.all(err <= bound)),
             "worst_ratio": float((err / bound).max())}
+
+
+def _same_array(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+
+
+def _norm(v):
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items()}
+    return tuple(_norm(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+
+def trace_differences(a, b) -> list[str]:
+    """Every difference between two traces (empty when they are bit-identical in content)."""
+    diffs: list[str] = []
+    for f in ("name", "sample_count", "input_shape", "layer_names", "layer_edges", "provenance"):
+        if _norm(getattr(a, f)) != _norm(getattr(b, f)):
+            diffs.append(f"network {f}")
+    for la, lb in zip(a.layers, b.layers):
+        for f in ("kind", "index", "input_shape", "output_shape", "kernel", "stride", "padding",
+                  "dilation", "groups", "in_channels", "out_channels", "in_features", "out_features",
+                  "input_b_shape", "array_shape", "prune_granularity", "prune_block", "psum", "source"):
+            if _norm(getattr(la, f)) != _norm(getattr(lb, f)):
+                diffs.append(f"layer {la.name}: {f}")
+        for f in ("float_output", "int_output", "bias", "prune_mask"):
+            if not _same_array(getattr(la, f), getattr(lb, f)):
+                diffs.append(f"layer {la.name}: {f}")
+        for q in ("input", "weight", "input_b"):
+            qa, qb = getattr(la, q), getattr(lb, q)
+            if (qa is None) != (qb is None):
+                diffs.append(f"layer {la.name}: {q} present in one only")
+                continue
+            if qa is None:
+                continue
+            if qa.meta() != qb.meta():
+                diffs.append(f"layer {la.name}: {q} parameters")
+            for f in ("values", "scale", "zero_point", "bits_map"):
+                if not _same_array(getattr(qa, f), getattr(qb, f)):
+                    diffs.append(f"layer {la.name}: {q}.{f}")
+        if la.psum_arrays.keys() != lb.psum_arrays.keys() or not all(
+                _same_array(la.psum_arrays[k], lb.psum_arrays[k]) for k in la.psum_arrays):
+            diffs.append(f"layer {la.name}: psum arrays")
+    if len(a.graph) != len(b.graph):
+        diffs.append("graph length")
+    for ga, gb in zip(a.graph, b.graph):
+        if (ga.name, ga.op, ga.inputs, ga.layer, _norm(ga.shape)) != \
+                (gb.name, gb.op, gb.inputs, gb.layer, _norm(gb.shape)):
+            diffs.append(f"graph node {ga.name}")
+        if ga.arrays.keys() != gb.arrays.keys() or not all(
+                _same_array(ga.arrays[k], gb.arrays[k]) for k in ga.arrays):
+            diffs.append(f"graph node {ga.name} arrays")
+    if a.outputs.keys() != b.outputs.keys() or not all(
+            _same_array(a.outputs[k], b.outputs[k]) for k in a.outputs):
+        diffs.append("network outputs")
+    if not _same_array(a.labels, b.labels):
+        diffs.append("labels")
+    return diffs

@@ -21,6 +21,7 @@ batch-norm that follows no conv) is refused with an error naming the layer and i
 from __future__ import annotations
 
 import copy
+import json
 import math
 import operator
 import platform
@@ -557,39 +558,42 @@ def _graph(ex: _Exporter) -> list[GraphNode]:
     return nodes
 
 
-_MERGES = {"add", "cat", "stack", "sub", "mul"}
+_MERGES = {"add", "cat", "stack", "sub", "mul", "div", "matmul"}
 
 
 def _layer_edges(ex: _Exporter) -> list[dict[str, Any]]:
-    """For each layer (and the output): which layers feed it, through which digital ops."""
-    producers: dict[fx.Node, list[tuple[str, list[str]]]] = {}
+    """For each layer (and the output): which layers (or the input) feed it, through which
+    digital graph nodes (``via``: node names; ``ops``: their ops), and which of those nodes
+    merge several tensors (``merges``: residual adds, concatenations, ...)."""
+    producers: dict[fx.Node, list[tuple[str, tuple[fx.Node, ...]]]] = {}
     for node in ex.gm.graph.nodes:
-        cls, op = ex.kinds[node]
         if node.op == "placeholder":
-            producers[node] = [("input", [])]
+            producers[node] = [("input", ())]
             continue
-        srcs: list[tuple[str, list[str]]] = []
-        for inp in [n for n in node.all_input_nodes]:
+        srcs: list[tuple[str, tuple[fx.Node, ...]]] = []
+        for inp in node.all_input_nodes:
             if inp in ex.states:
-                srcs.append((ex.states[inp].name, []))
+                srcs.append((ex.states[inp].name, ()))
             else:
                 srcs.extend(producers.get(inp, []))
-        if cls == "cim" or node.op == "output":
+        if node in ex.states or node.op == "output":
             producers[node] = srcs
         else:
-            producers[node] = [(s, via + [op]) for s, via in srcs]
+            producers[node] = [(s, via + (node,)) for s, via in srcs]
     edges = []
     for node in ex.gm.graph.nodes:
         if node in ex.states or node.op == "output":
             dst = ex.states[node].name if node in ex.states else "output"
             seen = set()
             for src, via in producers[node]:
-                key = (src, tuple(via))
+                key = (src, via)
                 if key in seen:
                     continue
                 seen.add(key)
-                merge = [v for v in via if v in _MERGES]
-                edges.append({"src": src, "dst": dst, "via": via, "merge": merge[0] if merge else None})
+                merges = [ex.kinds[v][1] for v in via
+                          if ex.kinds[v][1] in _MERGES and len(v.all_input_nodes) > 1]
+                edges.append({"src": src, "dst": dst, "via": [v.name for v in via],
+                              "ops": [ex.kinds[v][1] for v in via], "merges": merges})
     return edges
 
 
@@ -649,6 +653,11 @@ def export(model: nn.Module, inputs, quant: str | dict | QuantRecipe | None = No
             raise CimsimError(f"export: labels should have one entry per sample ({n}), found "
                               f"shape {list(labels.shape)}")
     gm = _trace_model(model)
+    for node in gm.graph.nodes:  # refuse unsupported operations before running anything
+        if node.op == "call_module" and isinstance(gm.get_submodule(node.target),
+                                                   (nn.BatchNorm1d, nn.BatchNorm2d)):
+            continue  # folded below
+        _classify(gm, node)
     float_outputs: dict[str, list[np.ndarray]] = {}
     with torch.no_grad():
         for s in range(0, n, batch_size):
@@ -684,4 +693,7 @@ def export(model: nn.Module, inputs, quant: str | dict | QuantRecipe | None = No
     if labels is not None and "float" in outputs:
         prov["metrics"] = {"float_accuracy": trace.accuracy("float"),
                            "quantized_accuracy": trace.accuracy("quantized")}
+    from cimsim.trace.io import _jsonable
+
+    trace.provenance = json.loads(json.dumps(_jsonable(prov)))
     return trace

@@ -221,6 +221,21 @@ def with_bits(recipe: QuantRecipe, wbits: int | None = None, abits: int | None =
     return recipe.check()
 
 
+def _with_base(data: dict[str, Any]) -> dict[str, Any]:
+    """Merge a recipe dict over its ``base`` recipe (a name), tensor specs key by key."""
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    merged = get_recipe(base).to_dict()
+    merged["name"] = f"{base}+custom"
+    for k, v in data.items():
+        if k in ("weight", "activation", "dynamic") and isinstance(v, dict):
+            merged[k] = {**merged[k], **v}
+        else:
+            merged[k] = v
+    return merged
+
+
 def get_recipe(spec: str | dict | QuantRecipe | None) -> QuantRecipe:
     """A recipe from a name (``int8``, ``dfp8``, ...; ``name:wbits=6,abits=4`` overrides),
     a JSON file path, a dict, or a :class:`QuantRecipe`."""
@@ -229,7 +244,7 @@ def get_recipe(spec: str | dict | QuantRecipe | None) -> QuantRecipe:
     if isinstance(spec, QuantRecipe):
         return spec.check()
     if isinstance(spec, dict):
-        return QuantRecipe.from_dict(spec)
+        return QuantRecipe.from_dict(_with_base(dict(spec)))
     spec = str(spec)
     if spec.endswith(".json") or Path(spec).is_file():
         try:
@@ -238,16 +253,9 @@ def get_recipe(spec: str | dict | QuantRecipe | None) -> QuantRecipe:
             raise CimsimError(f"quantization recipe file '{spec}' cannot be read as JSON ({exc})") from None
         if not isinstance(data, dict):
             raise CimsimError(f"quantization recipe file '{spec}' should hold a JSON object")
-        base = data.pop("base", None)
-        if base is not None:
-            merged = get_recipe(base).to_dict()
-            for k, v in data.items():
-                if k in ("weight", "activation", "dynamic") and isinstance(v, dict):
-                    merged[k] = {**merged[k], **v}
-                else:
-                    merged[k] = v
-            data = merged
-        return QuantRecipe.from_dict(data)
+        if "name" not in data:
+            data["name"] = Path(spec).stem
+        return QuantRecipe.from_dict(_with_base(data))
     name, _, overrides = spec.partition(":")
     if name not in RECIPES:
         raise CimsimError(f"unknown quantization recipe '{name}'; known recipes: {sorted(RECIPES)} "
