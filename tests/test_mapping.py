@@ -129,3 +129,44 @@ def test_im2col_matches_torch_unfold():
                                      padding=(1, 0), stride=(2, 1))  # [S, C*kh*kw, L]
     np.testing.assert_array_equal(cols, ref.permute(0, 2, 1).reshape(-1, ref.shape[1]).numpy())
     assert (oh, ow) == (3, 4)
+
+
+def test_activity_per_array_by_hand():
+    from cimsim.kernels.mvm import InputSlices
+
+    torch.manual_seed(1)
+    t = export(nn.Sequential(nn.Linear(300, 50)).eval(), torch.randn(4, 300))
+    layer = t.layers[0]
+    arch = load_architecture(DEFAULT)
+    lm = map_layer(layer, arch)
+    r = simulate_layer(layer, lm, arch, readout=ClampedADC(bits=5))
+    x = layer.input.values.astype(np.int64)
+    sl = InputSlices.make(x, layer.input.bits, layer.input.signed, 1).slices.astype(np.int64)  # (I, S, K)
+    cycles = sl.shape[0]
+    g = lm.groups[0]
+    assert len(r.arrays) == 6
+    for arr in r.arrays:
+        rows = slice(arr.row_tile * 128, min(300, (arr.row_tile + 1) * 128))
+        cols = g.column_tile == arr.col_tile
+        assert arr.reads == 4 * cycles                       # one read per cycle per vector
+        assert arr.conversions == 4 * cycles * 125           # 25 weights x 5 columns in each tile
+        assert arr.input_levels == sl[:, :, rows].sum()
+        d = g.encoded.digits[rows][:, cols].astype(np.int64)
+        assert arr.column_levels == sum((sl[i][:, rows] @ d).sum() for i in range(cycles))
+    act = r.activity()
+    assert act["shift_add_ops"] == 6 * 4 * cycles * 125      # one per conversion
+    assert act["adder_tree_ops"] == 4 * 50 * (3 - 1)         # 3 row tiles per output
+    assert act["input_bits"] == 4 * 300 * layer.input.bits * 2
+    assert act["output_bits"] == 4 * 50 * arch.arrays.shift_add.bits
+
+
+def test_sense_amp_shift_adds_only_nonzero():
+    from cimsim.kernels.readout import SenseAmp
+
+    torch.manual_seed(1)
+    t = export(nn.Sequential(nn.Linear(100, 20)).eval(), torch.randn(4, 100))
+    arch = load_architecture(DEFAULT)
+    lm = map_layer(t.layers[0], arch)
+    r = simulate_layer(t.layers[0], lm, arch, readout=SenseAmp("ternary"))
+    act = r.activity()
+    assert act["shift_add_ops"] == act["nonzero_outputs"] < act["conversions"]

@@ -16,7 +16,7 @@ import numpy as np
 from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 from cimsim.kernels.mvm import DeviceEffects, MVMResult, crossbar_mvm
-from cimsim.kernels.readout import Readout
+from cimsim.kernels.readout import Readout, SenseAmp
 from cimsim.mapping.mapper import LayerMapping, centred_weight_matrix
 
 
@@ -37,27 +37,83 @@ def im2col(x: np.ndarray, kernel, stride, padding, dilation, pad_value: int = 0)
 
 
 @dataclass
+class ArrayActivity:
+    """Counts for one array of a layer (group g, row tile r, column tile c) over the samples
+    simulated. Reads: one per row group read at once, per input cycle, per input vector."""
+
+    group: int
+    row_tile: int
+    col_tile: int
+    reads: int = 0
+    input_levels: int = 0       # sum of active input levels driven (1-bit drives: count of '1' bits)
+    column_levels: int = 0      # sum over reads and columns of sum_r x d (the data-dependent current)
+    conversions: int = 0        # column read-outs (ADC conversions or sense-amp decisions)
+    nonzero_outputs: int = 0    # read-outs whose value was not 0 (HCiM: adds/subtracts)
+    clipped: int = 0            # conversions that saturated
+    resolved_bits: int = 0      # ADC bits resolved (BFP read-out)
+
+
+COUNT_FIELDS = ("reads", "input_levels", "column_levels", "conversions", "nonzero_outputs", "clipped",
+                "resolved_bits")
+
+
+@dataclass
 class LayerResult:
-    """Simulated integer output (same layout as the trace's ``int_output``) and activity."""
+    """Simulated integer output (same layout as the trace's ``int_output``) and activity.
+
+    Digital counts (from the mapping and the read-outs):
+      shift_add_ops   one shift-and-add per conversion with an ADC; per non-zero output with
+                      sense amplifiers (zero outputs are skipped, HCiM);
+      adder_tree_ops  (row tiles - 1) additions per output per input vector (partial sums
+                      across row tiles);
+      input_bits      input bits delivered to arrays: every column tile gets its row tile's
+                      inputs, ``vectors x rows x input bits x column tiles``;
+      output_bits     ``vectors x outputs x accumulator bits`` written back.
+    """
 
     name: str
     int_output: np.ndarray
     groups: list[MVMResult] = field(default_factory=list)
     input_vectors: int = 0
+    arrays: list[ArrayActivity] = field(default_factory=list)
+    shift_add_ops: int = 0
+    adder_tree_ops: int = 0
+    input_bits: int = 0
+    output_bits: int = 0
 
     def activity(self) -> dict[str, int]:
-        """Counts summed over the layer's groups and arrays (per sample set simulated)."""
-        tot = {"input_levels": 0, "column_levels": 0, "reads": 0, "conversions": 0, "nonzero_outputs": 0,
-               "clipped_conversions": 0, "resolved_bits": 0}
-        for g in self.groups:
-            tot["input_levels"] += int(g.ones.sum())
-            tot["column_levels"] += int(g.levels.sum())
-            tot["reads"] += int(g.reads * g.ones.shape[0])
-            tot["conversions"] += int(g.reads * g.levels.size)
-            tot["nonzero_outputs"] += int(g.nonzero.sum())
-            tot["clipped_conversions"] += int(g.clipped.sum())
-            tot["resolved_bits"] += int(g.resolved_bits.sum())
+        """Counts summed over the layer's arrays, plus the digital counts."""
+        tot = {k: sum(getattr(a, k) for a in self.arrays) for k in COUNT_FIELDS}
+        tot.update(shift_add_ops=self.shift_add_ops, adder_tree_ops=self.adder_tree_ops,
+                   input_bits=self.input_bits, output_bits=self.output_bits, input_vectors=self.input_vectors)
         return tot
+
+    def add_group(self, gi: int, r: MVMResult, gm, rows_per_array: int, rows_active: int, vectors: int,
+                  input_bits: int, accumulator_bits: int, sense_amp: bool) -> None:
+        """Fold one group's kernel counts into per-array activity and digital counts."""
+        self.groups.append(r)
+        self.input_vectors += vectors
+        n_groups = r.ones.shape[0]
+        row_tile_of = (np.arange(n_groups) * rows_active) // rows_per_array
+        col_tiles = int(gm.column_tile.max()) + 1 if gm.column_tile.size else 0
+        for rt in range(int(row_tile_of.max()) + 1 if n_groups else 0):
+            ga = row_tile_of == rt
+            for ct in range(col_tiles):
+                cols = gm.column_tile == ct
+                self.arrays.append(ArrayActivity(
+                    gi, rt, ct,
+                    reads=int(ga.sum()) * r.reads,
+                    input_levels=int(r.ones[ga].sum()),
+                    column_levels=int(r.levels[np.ix_(ga, cols)].sum()),
+                    conversions=int(ga.sum()) * int(cols.sum()) * r.reads,
+                    nonzero_outputs=int(r.nonzero[np.ix_(ga, cols)].sum()),
+                    clipped=int(r.clipped[np.ix_(ga, cols)].sum()),
+                    resolved_bits=int(r.resolved_bits[np.ix_(ga, cols)].sum())))
+        n_out = len(gm.cols_kept)
+        self.shift_add_ops += int(r.nonzero.sum()) if sense_amp else int(r.levels.size) * r.reads
+        self.adder_tree_ops += vectors * n_out * max(0, gm.row_tiles - 1)
+        self.input_bits += vectors * len(gm.rows_kept) * input_bits * col_tiles
+        self.output_bits += vectors * n_out * accumulator_bits
 
 
 def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout | None = None,
@@ -72,6 +128,10 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     common = dict(input_bits=xq.bits, input_signed=xq.signed, rows_active=a.active_rows,
                   bits_per_cycle=nf.input_bits_per_cycle if nf.input_encoding == "bit_serial" else xq.bits,
                   readout=readout, device=device)
+    acc_bits = a.shift_add.bits
+    sense_amp = isinstance(readout, SenseAmp)
+    digital = dict(rows_per_array=a.rows, rows_active=a.active_rows, input_bits=xq.bits,
+                   accumulator_bits=acc_bits, sense_amp=sense_amp)
     if layer.kind == "matmul":
         b = layer.input_b.values[sel].astype(np.int64) - int(np.asarray(layer.input_b.zero_point).reshape(-1)[0])
         out = np.zeros(x.shape[:-1] + (b.shape[-1],))
@@ -85,8 +145,8 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
                 r = crossbar_mvm(xs[h], e, **common)
                 ys = r.y - zx * bs[h].sum(axis=0)[None, :]
                 out[s].reshape(-1, xs.shape[-2], bs.shape[-1])[h] = ys
-                res.groups.append(r)
-                res.input_vectors += xs.shape[1]
+                gm = lm.groups[0]
+                res.add_group(0, r, gm, a.rows, a.active_rows, xs.shape[1], xq.bits, acc_bits, sense_amp)
         return res
     w = centred_weight_matrix(layer)
     n_total = w.shape[1]
@@ -101,7 +161,7 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
         for gi, gm in enumerate(lm.groups):
             cols, oh, ow = im2col(x[:, gi * cg:(gi + 1) * cg], layer.kernel, layer.stride, layer.padding,
                                   layer.dilation, zx)
-            y = _run_group(cols, w[:, gi * n_per:(gi + 1) * n_per], gm, zx, common, res)
+            y = _run_group(gi, cols, w[:, gi * n_per:(gi + 1) * n_per], gm, zx, common, res, digital)
             outs.append(y.reshape(S, oh, ow, n_per))
         y = np.concatenate(outs, axis=3).transpose(0, 3, 1, 2)
         res.int_output = y
@@ -109,13 +169,14 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     if layer.kind == "linear":
         res = LayerResult(layer.name, np.empty(0))
         flat = x.reshape(-1, x.shape[-1])
-        y = _run_group(flat, w, lm.groups[0], zx, common, res)
+        y = _run_group(0, flat, w, lm.groups[0], zx, common, res, digital)
         res.int_output = y.reshape(x.shape[:-1] + (n_total,))
         return res
     raise CimsimError(f"layer '{layer.name}': kind '{layer.kind}' cannot be simulated on arrays")
 
 
-def _run_group(cols: np.ndarray, w: np.ndarray, gm, zx: int, common: dict, res: LayerResult) -> np.ndarray:
+def _run_group(gi: int, cols: np.ndarray, w: np.ndarray, gm, zx: int, common: dict, res: LayerResult,
+               digital: dict) -> np.ndarray:
     """cols [P, K] x w [K, N] through the group's arrays; pruned outputs are 0."""
     y = np.zeros((cols.shape[0], w.shape[1]))
     if len(gm.cols_kept) == 0:
@@ -124,6 +185,5 @@ def _run_group(cols: np.ndarray, w: np.ndarray, gm, zx: int, common: dict, res: 
     r = crossbar_mvm(xk, gm.encoded, column_tile=gm.column_tile, **common)
     wk = w[np.ix_(gm.rows_kept, gm.cols_kept)]
     y[:, gm.cols_kept] = r.y - zx * wk.sum(axis=0)[None, :]
-    res.groups.append(r)
-    res.input_vectors += cols.shape[0]
+    res.add_group(gi, r, gm, vectors=cols.shape[0], **digital)
     return y

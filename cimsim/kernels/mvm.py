@@ -63,22 +63,23 @@ def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
         for j in range(J):
             q[j] = p[j]
     elif mode == UNIFORM:
-        lo = prm[pi, pa, 0, 0]
-        step = prm[pi, pa, 0, 1]
-        levels = prm[pi, pa, 0, 2]
-        for j in range(J):
-            if pj:
+        # Branch-free so the loop vectorises: k = floor((p - lo)/step + 1/2) clamped to [0, L-1].
+        if pj:
+            for j in range(J):
                 lo = prm[pi, pa, j, 0]
                 step = prm[pi, pa, j, 1]
-                levels = prm[pi, pa, j, 2]
-            k = math.floor((p[j] - lo) / step + 0.5)
-            if k < 0:
-                k = 0.0
-                clip[j] += 1
-            elif k > levels - 1:
-                k = levels - 1
-                clip[j] += 1
-            q[j] = lo + k * step
+                top = prm[pi, pa, j, 2] - 1.0
+                k = np.floor((p[j] - lo) / step + 0.5)
+                clip[j] += (k < 0.0) | (k > top)
+                q[j] = lo + min(max(k, 0.0), top) * step
+        else:
+            lo = prm[pi, pa, 0, 0]
+            step = prm[pi, pa, 0, 1]
+            top = prm[pi, pa, 0, 2] - 1.0
+            for j in range(J):
+                k = np.floor((p[j] - lo) / step + 0.5)
+                clip[j] += (k < 0.0) | (k > top)
+                q[j] = lo + min(max(k, 0.0), top) * step
     elif mode == NONLINEAR:
         L = int(prm[pi, pa, 0, 0])
         for j in range(J):
@@ -121,8 +122,7 @@ def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
                     q[j] = float(v)
                 rbits[j] += min(m, max(blen, 1))
     for j in range(J):
-        if q[j] != 0.0:
-            nz[j] += 1
+        nz[j] += q[j] != 0.0
 
 
 @njit(cache=True, inline="always")
@@ -144,8 +144,10 @@ def _stats(p, i, a, smin, smax, sabs, ssum):
 @njit(cache=True, parallel=True)
 def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table, block, m,
                 n_out, n_chunks, collect):
+    """xpk: (S, I, E, A, Wd) input bit planes; dpk: (A, C, Wd, J) cell bit planes, J innermost
+    so the popcount loop over columns vectorises (AVX-512 VPOPCNTQ where available)."""
     S, I, E, A, Wd = xpk.shape
-    J, C = dpk.shape[1], dpk.shape[2]
+    C, J = dpk.shape[1], dpk.shape[3]
     y = np.zeros((S, n_out))
     ones_act = np.zeros((n_chunks, A), np.int64)
     level_act = np.zeros((n_chunks, A, J), np.int64)
@@ -163,42 +165,45 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     for t in prange(n_chunks):
         p = np.empty(J)
         q = np.empty(J)
-        xw = np.empty((E, Wd), np.uint64)
+        acc = np.empty(J, np.int64)
+        col = np.empty(J)
+        lvl = level_act[t]
         for s in range(t * chunk, min(S, (t + 1) * chunk)):
+            col[:] = 0.0
             for i in range(I):
+                wi = slice_w[i]
                 for a in range(A):
                     ones = 0
                     for e in range(E):
                         cnt = 0
                         for w in range(Wd):
-                            v = xpk[s, i, e, a, w]
-                            xw[e, w] = v
-                            cnt += popcount64(v)
+                            cnt += popcount64(xpk[s, i, e, a, w])
                         ones += cnt << e
                     ones_act[t, a] += ones
-                    if ones == 0:
-                        for j in range(J):
-                            p[j] = 0.0
-                    else:
-                        da = dpk[a]
-                        for j in range(J):
-                            lv = 0
-                            for e in range(E):
+                    acc[:] = 0
+                    if ones != 0:
+                        for e in range(E):
+                            for w in range(Wd):
+                                xv = xpk[s, i, e, a, w]
+                                if xv == 0:
+                                    continue
                                 for b in range(C):
-                                    cnt = 0
-                                    for w in range(Wd):
-                                        cnt += popcount64(xw[e, w] & da[j, b, w])
-                                    lv += cnt << (e + b)
-                            level_act[t, a, j] += lv
-                            p[j] = (lv - ref[j] * ones) + gmin * ones
+                                    row = dpk[a, b, w]
+                                    sh = e + b
+                                    for j in range(J):
+                                        acc[j] += popcount64(xv & row[j]) << sh
+                    la = lvl[a]
+                    for j in range(J):
+                        la[j] += acc[j]
+                        p[j] = (acc[j] - ref[j] * ones) + gmin * ones
                     if collect:
                         _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
                     _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], clip[t, a], rbits[t, a])
-                    wi = slice_w[i]
-                    ys = y[s]
                     for j in range(J):
-                        if q[j] != 0.0:
-                            ys[out_idx[j]] += wi * factor[j] * q[j]
+                        col[j] += wi * factor[j] * q[j]
+            ys = y[s]
+            for j in range(J):
+                ys[out_idx[j]] += col[j]
     return y, ones_act, level_act, nz, clip, rbits, smin, smax, sabs, ssum
 
 
@@ -264,9 +269,38 @@ class InputSlices:
     sign cycle (a 1-bit drive) weighted ``-2^(B-1)``.
     """
 
-    slices: np.ndarray       # uint8 (I, S, K), each in [0, 2^d)
-    weights: np.ndarray      # int64 (I,)
+    x: np.ndarray            # int64 (S, K), validated
+    bits: int
+    signed: bool
     bits_per_cycle: int
+    weights: np.ndarray      # int64 (I,)
+
+    @property
+    def k(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def magnitude_bits(self) -> int:
+        return self.bits - 1 if self.signed else self.bits
+
+    @property
+    def magnitude_cycles(self) -> int:
+        mb = self.magnitude_bits
+        return math.ceil(mb / self.bits_per_cycle) if mb > 0 else 0
+
+    @property
+    def cycles(self) -> int:
+        return len(self.weights)
+
+    @property
+    def slices(self) -> np.ndarray:
+        """uint8 (I, S, K): the value driven in each cycle, in [0, 2^d)."""
+        d, mb = self.bits_per_cycle, self.magnitude_bits
+        u = self.x & ((1 << mb) - 1) if mb > 0 else np.zeros_like(self.x)
+        sl = [((u >> (d * i)) & ((1 << d) - 1)).astype(np.uint8) for i in range(self.magnitude_cycles)]
+        if self.signed:
+            sl.append((self.x < 0).astype(np.uint8))
+        return np.stack(sl)
 
     @classmethod
     def make(cls, x: np.ndarray, bits: int, signed: bool, bits_per_cycle: int = 1) -> "InputSlices":
@@ -280,17 +314,12 @@ class InputSlices:
                 f"inputs must fit {bits}-bit {'signed' if signed else 'unsigned'} integers [{lo}, {hi}]; "
                 f"found range [{int(x.min())}, {int(x.max())}]"
             )
-        x = x.astype(np.int64)
         mag_bits = bits - 1 if signed else bits
-        u = x & ((1 << mag_bits) - 1) if mag_bits > 0 else np.zeros_like(x)
         n = math.ceil(mag_bits / d) if mag_bits > 0 else 0
-        mask = (1 << d) - 1
-        sl = [((u >> (d * i)) & mask).astype(np.uint8) for i in range(n)]
         w = [1 << (d * i) for i in range(n)]
         if signed:
-            sl.append((x < 0).astype(np.uint8))
             w.append(-(1 << (bits - 1)))
-        return cls(np.stack(sl), np.asarray(w, dtype=np.int64), d)
+        return cls(np.ascontiguousarray(x, dtype=np.int64), bits, signed, d, np.asarray(w, dtype=np.int64))
 
 
 @dataclass
@@ -310,16 +339,38 @@ def _threads() -> int:
     return max(1, get_num_threads())
 
 
-def _pack_inputs(sl: InputSlices, rows_active: int) -> tuple[np.ndarray, int]:
-    I, S, K = sl.slices.shape
-    A = -(-K // rows_active)
-    E = sl.bits_per_cycle
-    planes = np.zeros((S, I, E, A * rows_active), dtype=np.uint8)
-    xs = np.transpose(sl.slices, (1, 0, 2))  # (S, I, K)
-    for e in range(E):
-        planes[:, :, e, :K] = (xs >> e) & 1
-    planes = planes.reshape(S, I, E, A, rows_active)
-    return pack_rows(planes, axis=-1), A
+@njit(cache=True, parallel=True)
+def _pack_x(x, mag_bits, n_mag, signed, d, rows_active, A, Wd):
+    """Integer inputs (S, K) straight to packed bit planes (S, I, E, A, Wd): cycle i < n_mag
+    carries magnitude bits d*i .. d*i+d-1 (plane e = bit d*i+e); the last cycle of a signed
+    input carries its sign bit in plane 0."""
+    S, K = x.shape
+    I = n_mag + (1 if signed else 0)
+    out = np.zeros((S, I, d, A, Wd), np.uint64)
+    mask = (np.int64(1) << mag_bits) - 1
+    for s in prange(S):
+        for r in range(K):
+            v = x[s, r]
+            u = v & mask
+            a = r // rows_active
+            rr = r - a * rows_active
+            w = rr >> 6
+            bit = np.uint64(1) << np.uint64(rr & 63)
+            if u != 0:
+                for i in range(n_mag):
+                    for e in range(d):
+                        if (u >> (d * i + e)) & 1:
+                            out[s, i, e, a, w] |= bit
+            if signed and v < 0:
+                out[s, n_mag, 0, a, w] |= bit
+    return out
+
+
+def _pack_inputs(sl: "InputSlices", rows_active: int) -> tuple[np.ndarray, int]:
+    A = -(-sl.k // rows_active)
+    Wd = -(-rows_active // 64)
+    return _pack_x(sl.x, sl.magnitude_bits, sl.magnitude_cycles, sl.signed, sl.bits_per_cycle,
+                   rows_active, A, Wd), A
 
 
 def _pack_digits(enc: Encoded, rows_active: int, A: int) -> np.ndarray:
@@ -328,8 +379,9 @@ def _pack_digits(enc: Encoded, rows_active: int, A: int) -> np.ndarray:
     d = np.zeros((A * rows_active, J), dtype=np.uint8)
     d[:K] = enc.digits
     d = d.reshape(A, rows_active, J).transpose(0, 2, 1)  # (A, J, R)
-    planes = np.stack([(d >> b) & 1 for b in range(C)], axis=2)  # (A, J, C, R)
-    return pack_rows(planes, axis=-1)
+    planes = np.stack([(d >> b) & 1 for b in range(C)], axis=1)  # (A, C, J, R)
+    packed = pack_rows(planes, axis=-1)                          # (A, C, J, Wd)
+    return np.ascontiguousarray(packed.transpose(0, 1, 3, 2))    # (A, C, Wd, J)
 
 
 def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: bool,
@@ -351,8 +403,8 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
     readout = readout or Ideal()
     sl = InputSlices.make(x, input_bits, input_signed, bits_per_cycle)
     K = enc.digits.shape[0]
-    if sl.slices.shape[2] != K:
-        raise CimsimError(f"inputs have {sl.slices.shape[2]} rows but the weights have {K}")
+    if sl.k != K:
+        raise CimsimError(f"inputs have {sl.k} rows but the weights have {K}")
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
     c, d = enc.bits_per_cell, bits_per_cycle
@@ -366,7 +418,7 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
     if readout.needs_stats:
         first = _run(sl, enc, rows_active, Ideal().program(None, max_psum, signed_psum), device, gmin, collect=True)
         stats = PartialSumStats(first.stats[0], first.stats[1], first.stats[2], first.stats[3],
-                                sl.slices.shape[1], col_tile)
+                                sl.x.shape[0], col_tile)
     prog = readout.program(stats, max_psum, signed_psum)
     res = _run(sl, enc, rows_active, prog, device, gmin, collect=False)
     corr = enc.input_correction
@@ -379,7 +431,7 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
 
 
 def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device, gmin: float, collect: bool):
-    I, S, K = sl.slices.shape
+    I, (S, K) = sl.cycles, sl.x.shape
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
     T = min(_threads(), max(1, S))
@@ -405,7 +457,8 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
 
 
 def _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T, ref, out_idx, factor, slice_w, prm, table, n_out):
-    I, S, K = sl.slices.shape
+    slices = sl.slices
+    I, S, K = slices.shape
     J = enc.digits.shape[1]
     A = -(-K // rows_active)
     c = enc.bits_per_cell
@@ -426,7 +479,7 @@ def _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T, ref, out_id
     sabs, ssum = np.zeros(shp), np.zeros(shp)
     digits = enc.digits.astype(np.float64)
     for i in range(I):
-        xs = sl.slices[i].astype(np.float64)
+        xs = slices[i].astype(np.float64)
         for a in range(A):
             r0, r1 = a * rows_active, min(K, (a + 1) * rows_active)
             xa = xs[:, r0:r1]
