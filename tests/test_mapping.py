@@ -170,3 +170,21 @@ def test_sense_amp_shift_adds_only_nonzero():
     r = simulate_layer(t.layers[0], lm, arch, readout=SenseAmp("ternary"))
     act = r.activity()
     assert act["shift_add_ops"] == act["nonzero_outputs"] < act["conversions"]
+
+
+@pytest.mark.parametrize("enc", ["twos_complement", "offset", "differential"])
+def test_novel_mapping_exact_and_tiles_by_kernel_position(enc):
+    torch.manual_seed(3)
+    t = export(nn.Sequential(nn.Conv2d(40, 16, 3, padding=1)).eval(), torch.randn(2, 40, 6, 6))
+    layer = t.layers[0]
+    sets = [f"chip.number_format.weight_encoding={enc}"]
+    im2col_arch = load_architecture(DEFAULT, sets)
+    novel = load_architecture(DEFAULT, sets + ["mapping.conv_unroll=novel"])
+    a = map_layer(layer, im2col_arch)
+    b = map_layer(layer, novel)
+    # im2col: 360 rows -> 3 row tiles; novel: 9 positions x 40 channels, each on its own tile.
+    assert a.groups[0].row_tiles == 3 and b.groups[0].row_tiles == 9
+    assert b.cells_used == a.cells_used and b.utilisation < a.utilisation
+    r = simulate_layer(layer, b, novel)
+    np.testing.assert_array_equal(r.int_output, layer.int_output.astype(np.float64))
+    assert r.activity()["adder_tree_ops"] == 2 * 36 * 16 * (9 - 1)

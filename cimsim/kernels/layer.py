@@ -181,7 +181,12 @@ def _run_group(gi: int, cols: np.ndarray, w: np.ndarray, gm, zx: int, common: di
     y = np.zeros((cols.shape[0], w.shape[1]))
     if len(gm.cols_kept) == 0:
         return y
-    xk = cols[:, gm.rows_kept]
+    if np.all(gm.row_layout >= 0):
+        xk = cols[:, gm.row_layout]
+    else:  # padding rows of the novel mapping: driven with 0
+        xk = np.zeros((cols.shape[0], len(gm.row_layout)), dtype=cols.dtype)
+        real = gm.row_layout >= 0
+        xk[:, real] = cols[:, gm.row_layout[real]]
     r = crossbar_mvm(xk, gm.encoded, column_tile=gm.column_tile, **common)
     wk = w[np.ix_(gm.rows_kept, gm.cols_kept)]
     y[:, gm.cols_kept] = r.y - zx * wk.sum(axis=0)[None, :]

@@ -38,10 +38,11 @@ class GroupMapping:
 
     rows_kept: np.ndarray       # indices of unrolled rows mapped (not pruned)
     cols_kept: np.ndarray       # indices of outputs mapped (not pruned)
-    encoded: Encoded            # digits of W[rows_kept][:, cols_kept]
+    encoded: Encoded            # digits of the mapped rows (row_layout order) x cols_kept
     row_tiles: int
     col_tiles: int
     column_tile: np.ndarray     # (J,) column tile of each digit column
+    row_layout: np.ndarray      # array row -> unrolled row index, -1 for an unused (padding) row
 
 
 @dataclass
@@ -66,7 +67,8 @@ class LayerMapping:
 
     @property
     def cells_used(self) -> int:
-        return self.duplicate * sum(g.encoded.digits.size for g in self.groups)
+        """Cells holding digits of real weights (padding rows of the novel mapping excluded)."""
+        return self.duplicate * sum(len(g.rows_kept) * g.encoded.digits.shape[1] for g in self.groups)
 
     @property
     def utilisation(self) -> float:
@@ -80,12 +82,32 @@ def _kept(mask_rows: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: Architecture,
-               row_keep: np.ndarray | None = None, col_keep: np.ndarray | None = None) -> GroupMapping:
-    """Map one integer weight matrix (K x N) onto arrays of ``arch``."""
+               row_keep: np.ndarray | None = None, col_keep: np.ndarray | None = None,
+               row_blocks: list[np.ndarray] | None = None) -> GroupMapping:
+    """Map one integer weight matrix (K x N) onto arrays of ``arch``.
+
+    ``row_blocks``: groups of unrolled row indices that each start on a fresh row tile (the
+    novel mapping's kernel positions); default one block of all rows in order.
+    """
     a = arch.arrays
     rows_kept = _kept(row_keep, w.shape[0])
     cols_kept = _kept(col_keep, w.shape[1])
-    sub = w[np.ix_(rows_kept, cols_kept)]
+    if row_blocks is None:
+        row_layout = rows_kept
+    else:
+        keep = set(rows_kept.tolist())
+        parts = []
+        for blk in row_blocks:
+            blk = np.asarray([r for r in blk if r in keep], dtype=np.int64)
+            if blk.size:
+                pad = (-blk.size) % a.rows
+                parts.append(np.concatenate([blk, np.full(pad, -1, dtype=np.int64)]))
+        row_layout = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        while row_layout.size and row_layout[-1] == -1:
+            row_layout = row_layout[:-1]
+    sub = np.zeros((len(row_layout), len(cols_kept)), dtype=np.int64)
+    real = row_layout >= 0
+    sub[real] = w[np.ix_(row_layout[real], cols_kept)]
     enc = encoding.encode(sub, weight_bits, a.bits_per_cell)
     cpw = enc.columns_per_output
     usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
@@ -95,10 +117,10 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
             f"a {weight_bits}-bit weight needs {cpw} columns under {encoding.name} encoding with "
             f"{a.bits_per_cell}-bit cells, but an array has only {usable} usable columns"
         )
-    row_tiles = max(1, math.ceil(len(rows_kept) / a.rows)) if len(rows_kept) else 0
+    row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
     col_tiles = math.ceil(len(cols_kept) / per_array) if len(cols_kept) else 0
     column_tile = np.repeat(np.arange(len(cols_kept)) // per_array, cpw)
-    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile)
+    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout)
 
 
 def _layer_keep(layer) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -137,11 +159,17 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
     groups = []
     g_n = layer.groups if layer.kind == "conv2d" else 1
     n_per = w.shape[1] // g_n
+    blocks = None
+    if layer.kind == "conv2d" and arch.spec.mapping.conv_unroll == "novel":
+        # Unrolled rows are ordered (channel, kernel row, kernel column): position p's rows are
+        # p, p + KK, p + 2 KK, ... (one per input channel).
+        kk = layer.kernel[0] * layer.kernel[1]
+        blocks = [np.arange(p, w.shape[0], kk) for p in range(kk)]
     for gi in range(g_n):
         cols = slice(gi * n_per, (gi + 1) * n_per)
         groups.append(map_matrix(w[:, cols], enc, bits, arch,
                                  None if row_keep is None else _group_rows(layer, row_keep, gi),
-                                 None if col_keep is None else col_keep[cols]))
+                                 None if col_keep is None else col_keep[cols], blocks))
     cpw = groups[0].encoded.columns_per_output
     per_array = (a.columns - enc.reference_columns(bits, a.bits_per_cell)) // cpw
     return LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)

@@ -412,12 +412,26 @@ class Chip(Section):
         return self
 
 
+class Mapping(Section):
+    """How layers are laid onto arrays (mapping choices that are part of a design).
+
+    conv_unroll: ``im2col`` stacks a convolution's C x K_h x K_w weights per filter down the
+    rows and tiles them by array rows; ``novel`` is NeuroSim's "novel mapping" (Peng et al.,
+    IEDM 2019; NeuroSim V1.3 ``novelMapping``): each of the K_h x K_w kernel positions gets its
+    own C-row sub-matrix, starting on a fresh row tile, and the positions' partial sums are
+    added in the adder tree.
+    """
+
+    conv_unroll: Literal["im2col", "novel"] = "im2col"
+
+
 class ArchSpec(Section):
     """A whole architecture file."""
 
     name: str
     description: str = ""
     chip: Chip
+    mapping: Mapping = Mapping()
 
     @property
     def arrays(self) -> Arrays:
