@@ -461,6 +461,10 @@ class _Exporter:
             layer.in_channels, layer.out_channels = int(mod.in_channels), int(mod.out_channels)
         else:
             layer.in_features, layer.out_features = int(mod.in_features), int(mod.out_features)
+        if self.recipe.psum is not None:
+            from cimsim.trace import psum
+
+            layer.psum, layer.psum_arrays = psum.calibrate(layer, self.recipe.psum)
         return layer
 
 

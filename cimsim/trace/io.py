@@ -202,6 +202,9 @@ def save(trace: Trace, path) -> Path:
                 zf.writestr(info, json.dumps(manifest, indent=1, sort_keys=True))
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         try:
