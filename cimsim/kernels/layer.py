@@ -117,11 +117,17 @@ class LayerResult:
 
 
 def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout | None = None,
-                   device: DeviceEffects | None = None, samples: slice | None = None) -> LayerResult:
-    """Run one trace layer through its mapped arrays."""
+                   device: DeviceEffects | None = None, samples: slice | None = None,
+                   x_codes: np.ndarray | None = None, b_codes: np.ndarray | None = None) -> LayerResult:
+    """Run one trace layer through its mapped arrays.
+
+    By default on the layer's recorded input codes (``samples`` selects some); ``x_codes``
+    (and ``b_codes`` for a matmul's second operand) supply other codes in the same format,
+    as the hardware-accuracy runner does with inputs that carry the errors of earlier layers.
+    """
     sel = slice(None) if samples is None else samples
     xq = layer.input
-    x = xq.values[sel].astype(np.int64)
+    x = (xq.values[sel] if x_codes is None else np.asarray(x_codes)).astype(np.int64)
     zx = int(np.asarray(xq.zero_point).reshape(-1)[0])
     nf = arch.spec.chip.number_format
     a = arch.arrays
@@ -133,7 +139,8 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     digital = dict(rows_per_array=a.rows, rows_active=a.active_rows, input_bits=xq.bits,
                    accumulator_bits=acc_bits, sense_amp=sense_amp)
     if layer.kind == "matmul":
-        b = layer.input_b.values[sel].astype(np.int64) - int(np.asarray(layer.input_b.zero_point).reshape(-1)[0])
+        bv = layer.input_b.values[sel] if b_codes is None else np.asarray(b_codes)
+        b = bv.astype(np.int64) - int(np.asarray(layer.input_b.zero_point).reshape(-1)[0])
         out = np.zeros(x.shape[:-1] + (b.shape[-1],))
         res = LayerResult(layer.name, out)
         enc_cls = arch.encoding

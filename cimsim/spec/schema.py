@@ -266,6 +266,12 @@ class Readout(Section):
     levels: Literal["binary", "ternary"] | None = None
     count: Annotated[int, Field(strict=True)] | None = None
     columns_per_adc: Annotated[int, Field(strict=True)] | None = None
+    range: Literal["fixed", "calibrated"] = Field(
+        "fixed",
+        description="ADC input range: 'fixed' full scale (LSB 2^(N_full - N) partial-sum units) or "
+        "'calibrated' to the min-max of the partial sums (NeuroSim's Python front end)",
+    )
+    calibration_granularity: Literal["layer", "array", "column", "column_cycle"] = "layer"
     params: ComponentParams = ComponentParams()
 
     @model_validator(mode="after")

@@ -1,0 +1,256 @@
+"""Accuracy under the hardware: a PyTorch model run with its conv/linear/matmul layers
+replaced by the simulated arrays.
+
+The model is traced with torch.fx and batch-norm folded exactly as the exporter does
+(:mod:`cimsim.trace.exporter`); activation quantizers are calibrated the same way. Then each
+array layer's input is quantized to integer codes, run through its mapped arrays with the
+chosen read-out and device effects (:func:`cimsim.kernels.layer.simulate_layer`), and
+dequantized (``scale_x * scale_w * y_int + bias``) before the rest of the network continues
+in float, so errors of the read-out propagate to the logits. With a lossless read-out the
+result equals the quantized model's.
+
+Reported: top-1 accuracy on labels where the workload has them (the digits test set); for
+models without labels, top-1 agreement with the unquantized model and the SQNR (dB) of the
+logits against it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cimsim.architecture import Architecture
+from cimsim.errors import CimsimError
+from cimsim.kernels.layer import simulate_layer
+from cimsim.kernels.mvm import DeviceEffects
+from cimsim.kernels.readout import ClampedADC, MinMaxADC, Readout, SenseAmp
+from cimsim.mapping.mapper import map_network
+
+
+def default_readout(arch: Architecture) -> Readout:
+    """The read-out an architecture file implies: an N-bit ADC with a fixed range (LSB
+    ``2^(N_full - N)``) or a range calibrated to the partial sums' min-max, or calibrated
+    binary/ternary sense amplifiers."""
+    r = arch.arrays.readout
+    if r.kind == "adc":
+        if r.range == "calibrated":
+            return MinMaxADC(bits=r.bits, granularity=r.calibration_granularity)
+        return ClampedADC(bits=r.bits)
+    return SenseAmp(levels=r.levels)
+
+
+def default_device(arch: Architecture) -> DeviceEffects | None:
+    """Finite on/off ratio of resistive cells, cancelled by a reference column where the
+    encoding has one (offset with reference column); otherwise carried by the read-out only if
+    the architecture says so (``params: {cancel_gmin: false}`` on the arrays). Default: ideal."""
+    a = arch.arrays
+    if a.device.kind == "sram":
+        return None
+    extra = a.params.kwargs()
+    cancel = bool(extra.get("cancel_gmin", True))
+    sigma = float(extra.get("variation_sigma", 0.0))
+    if cancel and sigma == 0.0:
+        return None
+    return DeviceEffects(r_on_ohm=a.device.r_on, r_off_ohm=a.device.resolved_r_off, cancel_gmin=cancel,
+                         variation_sigma=sigma, seed=int(extra.get("variation_seed", 0)))
+
+
+@dataclass
+class AccuracyResult:
+    logits: np.ndarray
+    float_logits: np.ndarray
+    quantized_logits: np.ndarray
+    labels: np.ndarray | None
+    layers: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @staticmethod
+    def _top1(logits, labels):
+        return float((logits.reshape(len(logits), -1).argmax(1) == labels).mean())
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"samples": int(len(self.logits))}
+        if self.labels is not None:
+            out["accuracy_float"] = self._top1(self.float_logits, self.labels)
+            out["accuracy_quantized"] = self._top1(self.quantized_logits, self.labels)
+            out["accuracy_hardware"] = self._top1(self.logits, self.labels)
+        f = self.float_logits.reshape(len(self.logits), -1)
+        h = self.logits.reshape(len(self.logits), -1)
+        out["top1_agreement_with_float"] = float((f.argmax(1) == h.argmax(1)).mean())
+        err = float(np.sum((h - f) ** 2))
+        out["sqnr_dB"] = math.inf if err == 0 else 10 * math.log10(float(np.sum(f**2)) / err)
+        return out
+
+
+def hardware_accuracy(model, inputs, arch: Architecture, *, labels=None, calib=None, quant="int8",
+                      readout: Readout | None = None, device: DeviceEffects | None = None,
+                      batch_size: int = 256) -> AccuracyResult:
+    """Run ``model`` on ``inputs`` with its array layers simulated on ``arch``."""
+    import torch
+
+    from cimsim.trace import exporter as E
+    from cimsim.trace.recipes import get_recipe
+
+    readout = readout if readout is not None else default_readout(arch)
+    device = device if device is not None else default_device(arch)
+    recipe = get_recipe(quant)
+    x = E._as_tensor(inputs, "inputs")
+    cal = x[:512] if calib is None else E._as_tensor(calib, "calib")
+    gm = E._trace_model(model)
+    with torch.no_grad():
+        float_logits = np.concatenate([E._first_tensor(gm(x[s:s + batch_size]))[""].double().numpy()
+                                       for s in range(0, len(x), batch_size)])
+        E._fold_batchnorm(gm)
+        ex = E._Exporter(gm, recipe)
+        E._Runner(gm, ex, calibrate=True, batch=int(cal.shape[0]), record_shapes=False).run(cal)
+        # One recorded sample gives each layer's weights and quantizers for the mapper.
+        E._Runner(gm, ex, calibrate=False, batch=1, record_shapes=True).run(x[:1])
+        layers = {st.node: ex.layer(st) for st in ex.states.values()}
+
+        class _T:  # the mapper needs only the layer list
+            pass
+
+        t = _T()
+        t.layers = list(layers.values())
+        nm = map_network(t, arch)
+        mapping = {lm.name: lm for lm in nm.layers}
+        counts: dict[str, dict[str, int]] = {}
+        quantized, hardware = [], []
+
+        class HW(E._Runner):
+            def run_node(self, n):
+                if n not in ex.states:
+                    return super().run_node(n)
+                args, kwargs = self.fetch_args_kwargs_from_env(n)
+                st, layer = ex.states[n], layers[n]
+                if st.kind == "matmul":
+                    a, b = args[:2]
+                    qa = ex._act(st, a, "x", False, recipe.dynamic)
+                    qb = ex._act(st, b, "xb", False, recipe.dynamic)
+                    r = simulate_layer(layer, mapping[layer.name], arch, readout, device,
+                                       x_codes=qa.values, b_codes=qb.values)
+                    y = r.int_output * float(qa.scale.reshape(-1)[0]) * float(qb.scale.reshape(-1)[0])
+                else:
+                    xq = ex._act(st, args[0], "x", False, recipe.activation)
+                    r = simulate_layer(layer, mapping[layer.name], arch, readout, device, x_codes=xq.values)
+                    y = r.int_output * (float(xq.scale.reshape(-1)[0]) * _weight_scale(layer))
+                    if layer.bias is not None:
+                        y = y + layer.bias.astype(np.float64).reshape(_bias_shape(layer))
+                c = counts.setdefault(layer.name, {})
+                for k, v in r.activity().items():
+                    c[k] = c.get(k, 0) + v
+                return torch.from_numpy(np.ascontiguousarray(y)).to(args[0].dtype)
+
+        for s in range(0, len(x), batch_size):
+            xb = x[s:s + batch_size]
+            quantized.append(E._first_tensor(E._Runner(gm, ex, calibrate=False, batch=len(xb),
+                                                       record_shapes=False).run(xb))[""].double().numpy())
+            hardware.append(E._first_tensor(HW(gm, ex, calibrate=False, batch=len(xb),
+                                               record_shapes=False).run(xb))[""].double().numpy())
+    return AccuracyResult(np.concatenate(hardware), float_logits, np.concatenate(quantized),
+                          None if labels is None else np.asarray(labels).reshape(-1), counts)
+
+
+def _weight_scale(layer) -> np.ndarray:
+    """Per-output weight scale broadcast against ``[N, C_out, ...]`` or ``[..., out]``."""
+    from cimsim.trace.format import expand_param
+
+    if layer.weight.granularity == "per_array":
+        raise CimsimError(
+            f"layer '{layer.name}': hardware accuracy with per-array weight scales is not supported yet; "
+            f"use a per_tensor or per_channel weight quantizer"
+        )
+    sw = expand_param(layer, layer.weight.scale, layer.weight.granularity)
+    per_out = sw.reshape(sw.shape[0], -1)[:, 0].astype(np.float64)
+    return per_out.reshape(_bias_shape(layer))
+
+
+def _bias_shape(layer) -> tuple[int, ...]:
+    n = layer.weight_matrix_cols
+    if layer.kind == "conv2d":
+        return (1, n, 1, 1)
+    return (n,)
+
+
+# ---------------------------------------------------------------------------------------
+# `cimsim accuracy ARCH WORKLOAD`
+
+READOUTS = ("arch", "ideal", "adc", "minmax", "lsq", "binary", "ternary", "bfp")
+
+
+def readout_from_args(name: str, arch: Architecture, bits: int | None, granularity: str,
+                      mantissa_bits: int, block: int) -> Readout:
+    from cimsim.kernels.readout import BFPReadout, Ideal, LSQPartialSum
+
+    b = bits if bits is not None else (arch.arrays.readout.bits or 8)
+    if name == "arch":
+        if bits is None:
+            return default_readout(arch)
+        name = "minmax" if arch.arrays.readout.range == "calibrated" else "adc"
+    return {
+        "ideal": lambda: Ideal(),
+        "adc": lambda: ClampedADC(bits=b),
+        "minmax": lambda: MinMaxADC(bits=b, granularity=granularity),
+        "lsq": lambda: LSQPartialSum(bits=b, granularity=granularity),
+        "binary": lambda: SenseAmp("binary", granularity=granularity),
+        "ternary": lambda: SenseAmp("ternary", granularity=granularity),
+        "bfp": lambda: BFPReadout(mantissa_bits=mantissa_bits, block=block),
+    }[name]()
+
+
+def register(sub) -> None:
+    from cimsim.spec.cli import add_set_option
+
+    p = sub.add_parser("accuracy", help="accuracy of a workload with its layers simulated on an architecture",
+                       description="Run a workload's PyTorch model with its conv/linear/matmul layers replaced "
+                                   "by the simulated arrays of ARCH; report top-1 accuracy on its labels "
+                                   "(digits test set) or top-1 agreement and SQNR against the float model.")
+    p.add_argument("arch", help="architecture file (arch/*.yaml)")
+    p.add_argument("workload", help="workload name (cimsim export --list) or FILE.py:FUNCTION")
+    add_set_option(p)
+    p.add_argument("--readout", choices=READOUTS, default="arch",
+                   help="column read-out (default: what the architecture file says)")
+    p.add_argument("--bits", type=int, help="read-out bits (default: the architecture's ADC bits)")
+    p.add_argument("--granularity", default="layer", choices=("layer", "array", "column", "column_cycle"),
+                   help="calibration granularity of min-max / LSQ / sense-amp read-outs")
+    p.add_argument("--mantissa-bits", type=int, default=4, help="BFP read-out: mantissa bits m")
+    p.add_argument("--block", type=int, default=8, help="BFP read-out: columns per shared exponent")
+    p.add_argument("-n", "--samples", type=int, help="samples to evaluate (default: the workload's)")
+    p.add_argument("-q", "--quant", help="quantization recipe (default: the workload's)")
+    p.add_argument("--seed", type=int, default=0, help="seed for training / initialisation / data")
+    p.add_argument("--json", metavar="FILE", help="also write the result as JSON")
+    p.set_defaults(func=run_accuracy)
+
+
+def run_accuracy(args) -> int:
+    from cimsim.architecture import load_architecture
+    from cimsim.report.files import atomic_write_json
+    from cimsim.trace.workloads_loader import resolve
+
+    arch = load_architecture(args.arch, args.sets)
+    ro = readout_from_args(args.readout, arch, args.bits, args.granularity, args.mantissa_bits, args.block)
+    wl = resolve(args.workload)
+    prep = wl.prepare(args.samples, seed=args.seed)
+    full = prep.provenance.get("test_set_size")
+    if args.samples is None and full and full > len(prep.inputs):  # a labelled test set: use all of it
+        prep = wl.prepare(int(full), seed=args.seed)
+    res = hardware_accuracy(prep.model, prep.inputs, arch, labels=prep.labels, calib=prep.calib,
+                            quant=args.quant or wl.default_quant, readout=ro)
+    s = res.summary()
+    print(f"Workload      {wl.name} ({s['samples']} samples)   Architecture {arch.name}")
+    print(f"Read-out      {ro}")
+    if "accuracy_hardware" in s:
+        print(f"Top-1         float {100 * s['accuracy_float']:.2f} %   quantized {100 * s['accuracy_quantized']:.2f} %"
+              f"   on the arrays {100 * s['accuracy_hardware']:.2f} %")
+    print(f"Agreement     {100 * s['top1_agreement_with_float']:.2f} % of top-1 with the float model;"
+          f" SQNR {s['sqnr_dB']:.2f} dB")
+    if args.json:
+        out = {"workload": wl.name, "arch": arch.name, "readout": repr(ro),
+               "metrics": {k: ({"value": v, "unit": "dB"} if k == "sqnr_dB" else
+                               {"value": v, "unit": "1"} if isinstance(v, float) else v) for k, v in s.items()},
+               "activity": res.layers}
+        atomic_write_json(args.json, out)
+        print(f"wrote {args.json}")
+    return 0
