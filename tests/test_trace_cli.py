@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cimsim.cli import main
@@ -78,3 +79,18 @@ def test_export_unsupported_user_model(tmp_path, capsys):
     assert main(["export", f"{user}:build", "-o", str(tmp_path / "m.cimtrace")]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "layer 'emb'" in err and "Embedding" in err and "not supported" in err
+
+
+def test_workload_trace_exports_once_then_uses_the_cache(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    import cimsim.trace as ct
+
+    monkeypatch.setenv("CIMSIM_TRACE_CACHE", str(tmp_path))
+    t1 = ct.workload_trace("cnn-digits", samples=4)
+    files = list(tmp_path.iterdir())
+    assert [f.name for f in files] == ["cnn-digits-int8-n4-s0.cimtrace"]
+    mtime = files[0].stat().st_mtime_ns
+    t2 = ct.workload_trace("cnn-digits", samples=4)
+    assert t2.path == str(files[0]) and files[0].stat().st_mtime_ns == mtime
+    assert t2.sample_count == 4 and np.array_equal(t1.layers[0].int_output, t2.layers[0].int_output)

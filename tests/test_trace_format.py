@@ -424,6 +424,8 @@ def test_shipped_traces_load_without_torch():
         "    for layer in t:\n"
         "        s = check_layer(layer, slice(0, 2))\n"
         "        assert s['exact'] and s['within_bound'], (p, s)\n"
+        "t = ct.workload_trace('cnn-digits')  # the shipped file: no export, no torch\n"
+        "assert t.path.endswith('cnn-digits.cimtrace') and t.provenance['workload'] == 'cnn-digits'\n"
         "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
         "print('ok', len(sys.argv))\n"
     )
