@@ -142,30 +142,43 @@ def input_rows(layer, max_positions: int) -> tuple[np.ndarray, np.ndarray]:
     return cols, np.arange(layer.out_channels) // (layer.out_channels // g)
 
 
+class _Planes:
+    """Digit planes of a layer's sampled inputs and weights, for partial sums per row block."""
+
+    def __init__(self, layer, cell_bits: int, input_bits_per_cycle: int, encoding: str,
+                 max_positions: int):
+        if layer.kind == "matmul":
+            raise CimsimError(f"layer '{layer.name}': partial sums are defined for static weights only")
+        self.cols, self.group = input_rows(layer, max_positions)
+        w = layer.weight_matrix.astype(np.int64)  # raw codes [K, O]
+        self.wd = weight_digits(w, layer.weight.bits, cell_bits, encoding, layer.weight.signed)  # [S, K, O]
+        self.xd = digits(self.cols, layer.input.bits, input_bits_per_cycle)  # [I, G, P, K]
+        self.rows = layer.array_shape[0]
+        self.row_blocks = math.ceil(w.shape[0] / self.rows)
+        self.shape = (self.cols.shape[1], w.shape[1], self.wd.shape[0], self.xd.shape[0])  # P, O, S, I
+
+    def block(self, a: int) -> np.ndarray:
+        """Partial sums of row block ``a``: ``[P, O, S, I]`` (int64, exact)."""
+        out = np.zeros(self.shape, dtype=np.int64)
+        r = slice(a * self.rows, (a + 1) * self.rows)
+        for gi in range(self.cols.shape[0]):
+            oc = np.nonzero(self.group == gi)[0]
+            xa = self.xd[:, gi, :, r].astype(np.float64)  # [I, P, Ka]
+            wa = self.wd[:, r][:, :, oc].astype(np.float64)  # [S, Ka, Oc]
+            # exact: sums of at most `rows` small digit products
+            out[:, oc] = np.rint(np.einsum("ipk,sko->posi", xa, wa, optimize=True)).astype(np.int64)
+        return out
+
+
 def column_partial_sums(layer, cell_bits: int = 1, input_bits_per_cycle: int = 1,
                         encoding: str = "twos_complement", max_positions: int = 256) -> np.ndarray:
     """Partial sums ``p[P, row_blocks, cols, S, I]`` at up to ``max_positions`` output positions
-    (evenly spaced over samples and positions), as defined in the module docstring."""
-    if layer.kind == "matmul":
-        raise CimsimError(f"layer '{layer.name}': partial sums are defined for static weights only")
-    cols, group = input_rows(layer, max_positions)
-    w = layer.weight_matrix.astype(np.int64)  # raw codes [K, O]
-    wd = weight_digits(w, layer.weight.bits, cell_bits, encoding, layer.weight.signed)  # [S, K, O]
-    xd = digits(cols, layer.input.bits, input_bits_per_cycle)  # [I, G, P, K]
-    rows = layer.array_shape[0]
-    n_rb = math.ceil(w.shape[0] / rows)
-    p_count, n_out = cols.shape[1], w.shape[1]
-    out = np.zeros((p_count, n_rb, n_out, wd.shape[0], xd.shape[0]), dtype=np.int64)
-    for gi in range(cols.shape[0]):
-        oc = np.nonzero(group == gi)[0]
-        for a in range(n_rb):
-            r = slice(a * rows, (a + 1) * rows)
-            xa = xd[:, gi, :, r].astype(np.float64)  # [I, P, Ka]
-            wa = wd[:, r][:, :, oc].astype(np.float64)  # [S, Ka, Oc]
-            # exact: digit products summed over at most `rows` rows are small integers
-            prod = np.einsum("ipk,sko->posi", xa, wa, optimize=True)
-            out[:, a, oc] = np.rint(prod).astype(np.int64)
-    return out
+    (evenly spaced over samples and positions), as defined in the module docstring.
+
+    Holds every row block at once: for big layers iterate blocks as :func:`calibrate` does.
+    """
+    planes = _Planes(layer, cell_bits, input_bits_per_cycle, encoding, max_positions)
+    return np.stack([planes.block(a) for a in range(planes.row_blocks)], axis=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,75 +192,101 @@ def _group_shape(layer, granularity: str) -> tuple[int, int]:
     return (rb, cb) if granularity == "per_array" else (rb, layer.weight_matrix_cols)
 
 
-def _group_values(p: np.ndarray, layer, granularity: str, per_slice: bool):
-    """Yield ``(index, values)`` for each parameter group: index into ``[G0, G1, S, I]``."""
-    g0, g1 = _group_shape(layer, granularity)
-    s_n, i_n = (p.shape[3], p.shape[4]) if per_slice else (1, 1)
-    cols_per = layer.array_shape[1]
-    for a in range(g0):
-        for b in range(g1):
-            if granularity == "per_tensor":
-                block = p
-            elif granularity == "per_array":
-                block = p[:, a:a + 1, b * cols_per:(b + 1) * cols_per]
-            else:
-                block = p[:, a:a + 1, b:b + 1]
-            for s in range(s_n):
-                for i in range(i_n):
-                    v = block[..., s, i] if per_slice else block
-                    yield (a, b, s, i), v.reshape(-1).astype(np.float64)
-
-
-def _lloyd_binary(v: np.ndarray, iters: int = 20) -> tuple[float, float]:
-    theta = float(v.mean()) if v.size else 0.0
+def _lloyd_binary(vals: np.ndarray, wts: np.ndarray | None = None, iters: int = 20) -> tuple[float, float]:
+    """Levels {0, alpha} split at alpha/2, for values with weights (counts)."""
+    wts = np.ones_like(vals, dtype=np.float64) if wts is None else wts.astype(np.float64)
+    total = wts.sum()
+    theta = float((vals * wts).sum() / total) if total else 0.0
     alpha = max(theta, 1.0)
     for _ in range(iters):
-        hi = v[v > theta]
-        alpha = float(hi.mean()) if hi.size else max(2 * theta, 1.0)
+        hi = vals > theta
+        alpha = float((vals[hi] * wts[hi]).sum() / wts[hi].sum()) if wts[hi].sum() else max(2 * theta, 1.0)
         theta = alpha / 2
     return max(alpha, 1e-12), theta
 
 
-def _lloyd_ternary(v: np.ndarray, iters: int = 20) -> tuple[float, float]:
-    center = float(v.mean()) if v.size else 0.0
-    q = np.abs(v - center)
-    alpha = max(float(q.mean()) * 1.5, 1.0) if v.size else 1.0
+def _lloyd_ternary(vals: np.ndarray, wts: np.ndarray | None = None, iters: int = 20) -> tuple[float, float]:
+    """Levels {c - alpha, c, c + alpha} around the mean c, for values with weights."""
+    wts = np.ones_like(vals, dtype=np.float64) if wts is None else wts.astype(np.float64)
+    total = wts.sum()
+    if not total:
+        return 1.0, 0.0
+    center = float((vals * wts).sum() / total)
+    q = np.abs(vals - center)
+    alpha = max(float((q * wts).sum() / total) * 1.5, 1.0)
     for _ in range(iters):
-        big = q[q > alpha / 2]
-        if not big.size:
+        big = q > alpha / 2
+        if not wts[big].sum():
             break
-        alpha = float(big.mean())
+        alpha = float((q[big] * wts[big]).sum() / wts[big].sum())
     return max(alpha, 1e-12), center
 
 
+def _fit(mode: str, spec: dict, hist: np.ndarray) -> dict[str, float]:
+    """Parameters of one group from its histogram of (non-negative integer) partial sums."""
+    vals = np.nonzero(hist)[0].astype(np.float64)
+    wts = hist[hist > 0]
+    if mode == "adc":
+        levels = 2 ** int(spec["bits"]) - 1
+        top = float(vals.max()) if vals.size else 0.0
+        return {"scale": 1.0 if top <= levels else top / levels}
+    if mode == "binary":
+        alpha, theta = _lloyd_binary(vals, wts)
+        return {"alpha": alpha, "threshold": theta}
+    alpha, center = _lloyd_ternary(vals, wts)
+    return {"alpha": alpha, "center": center, "threshold_lo": center - alpha / 2,
+            "threshold_hi": center + alpha / 2}
+
+
+def _hist(v: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(v.reshape(-1), minlength=size)
+
+
 def calibrate(layer, spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Partial-sum parameters of ``layer`` from its recorded inputs: ``(psum dict, arrays)``."""
+    """Partial-sum parameters of ``layer`` from its recorded inputs: ``(psum dict, arrays)``.
+
+    Works one row block of arrays at a time, on histograms of the (small, non-negative,
+    integer) partial sums, so memory stays bounded for large layers.
+    """
     check_spec(spec)
     mode = spec["mode"]
     gran = spec.get("granularity", "per_array")
     c, d = int(spec.get("cell_bits", 1)), int(spec.get("input_bits_per_cycle", 1))
     enc = spec.get("encoding", "twos_complement")
     per_slice = bool(spec.get("per_slice", False))
-    p = column_partial_sums(layer, c, d, enc, int(spec.get("max_positions", 256)))
+    planes = _Planes(layer, c, d, enc, int(spec.get("max_positions", 256)))
+    _, n_out, s_all, i_all = planes.shape
+    s_n, i_n = (s_all, i_all) if per_slice else (1, 1)
     g0, g1 = _group_shape(layer, gran)
-    s_n, i_n = (p.shape[3], p.shape[4]) if per_slice else (1, 1)
+    size = planes.rows * (2**c - 1) * (2**d - 1) + 1  # partial sums lie in [0, size)
     arrays = {k: np.zeros((g0, g1, s_n, i_n), np.float64) for k in ARRAY_KEYS[mode]}
-    for idx, v in _group_values(p, layer, gran, per_slice):
-        if mode == "adc":
-            levels = 2 ** int(spec["bits"]) - 1
-            top = float(v.max()) if v.size else 0.0
-            arrays["scale"][idx] = 1.0 if top <= levels else top / levels
-        elif mode == "binary":
-            alpha, theta = _lloyd_binary(v)
-            arrays["alpha"][idx], arrays["threshold"][idx] = alpha, theta
-        else:
-            alpha, center = _lloyd_ternary(v)
-            arrays["alpha"][idx], arrays["center"][idx] = alpha, center
-            arrays["threshold_lo"][idx] = center - alpha / 2
-            arrays["threshold_hi"][idx] = center + alpha / 2
+    tensor_hist = np.zeros((s_n, i_n, size), dtype=np.int64)
+    cols_per = layer.array_shape[1]
+
+    def fit(idx, hist):
+        for k, v in _fit(mode, spec, hist).items():
+            arrays[k][idx] = v
+
+    for a in range(planes.row_blocks):
+        p = planes.block(a)  # [P, O, S, I]
+        for s in range(s_n):
+            for i in range(i_n):
+                pv = p[..., s, i] if per_slice else p  # [P, O] or [P, O, S, I]
+                if gran == "per_tensor":
+                    tensor_hist[s, i] += _hist(pv, size)
+                elif gran == "per_array":
+                    for b in range(g1):
+                        fit((a, b, s, i), _hist(pv[:, b * cols_per:(b + 1) * cols_per], size))
+                else:
+                    for j in range(n_out):
+                        fit((a, j, s, i), _hist(pv[:, j], size))
+    if gran == "per_tensor":
+        for s in range(s_n):
+            for i in range(i_n):
+                fit((0, 0, s, i), tensor_hist[s, i])
     info = {"mode": mode, "granularity": gran, "encoding": enc, "cell_bits": c,
-            "input_bits_per_cycle": d, "per_slice": per_slice, "slices": int(p.shape[3]),
-            "cycles": int(p.shape[4]), "grid": [g0, g1],
+            "input_bits_per_cycle": d, "per_slice": per_slice, "slices": int(s_all),
+            "cycles": int(i_all), "grid": [g0, g1],
             "max_positions": int(spec.get("max_positions", 256)),
             "calibration": ("largest observed partial sum" if mode == "adc" else
                             "Lloyd-Max on the recorded samples' partial sums (assumption; HCiM trains them)")}
