@@ -105,6 +105,11 @@ class QTensor:
     def shape(self) -> tuple[int, ...]:
         return tuple(self.values.shape)
 
+    def __repr__(self) -> str:
+        mixed = "" if self.bits_map is None else f" mixed {self.bits_granularity}"
+        return (f"QTensor({list(self.shape)} {self.values.dtype}, {self.bits}-bit "
+                f"{'signed' if self.signed else 'unsigned'}{mixed}, {self.method} {self.granularity})")
+
     def meta(self) -> dict[str, Any]:
         return {
             "bits": int(self.bits),
@@ -165,6 +170,15 @@ class Layer:
     psum: dict[str, Any] | None = None
     psum_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     source: str | None = None  # module type or function the layer came from
+
+    def __repr__(self) -> str:
+        geo = ""
+        if self.kind == "conv2d":
+            geo = (f" k={list(self.kernel)} s={list(self.stride)} p={list(self.padding)}"
+                   f" d={list(self.dilation)} g={self.groups}")
+        return (f"Layer({self.index}: '{self.name}' {self.kind} {list(self.input_shape)} -> "
+                f"{list(self.output_shape)}{geo}, weight={self.weight!r}, input={self.input!r}, "
+                f"{self.macs:,} MACs/sample)")
 
     # ---- derived geometry ---------------------------------------------------------------
 
@@ -499,6 +513,10 @@ class Trace:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     version: str = FORMAT_VERSION
     path: str | None = None  # where it was loaded from, if anywhere
+
+    def __repr__(self) -> str:
+        return (f"Trace('{self.name}', {len(self.layers)} layers, {self.sample_count} samples of "
+                f"{list(self.input_shape)}, {self.total_macs:,} MACs/sample, format {self.version})")
 
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
