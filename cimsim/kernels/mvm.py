@@ -145,12 +145,14 @@ def _stats(p, i, a, smin, smax, sabs, ssum):
 def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table, block, m,
                 n_out, n_chunks, collect):
     """xpk: (S, I, E, A, Wd) input bit planes; dpk: (A, C, Wd, J) cell bit planes, J innermost
-    so the popcount loop over columns vectorises (AVX-512 VPOPCNTQ where available)."""
+    so the popcount loop over columns vectorises (AVX-512 VPOPCNTQ where available).
+
+    Ideal and uniform read-outs with one parameter set per (cycle, row group) run fused in
+    the column loop; the others go through :func:`_readout`. Input and column level sums are
+    not counted here: they are exact linear functions of the inputs, computed outside."""
     S, I, E, A, Wd = xpk.shape
     C, J = dpk.shape[1], dpk.shape[3]
     y = np.zeros((S, n_out))
-    ones_act = np.zeros((n_chunks, A), np.int64)
-    level_act = np.zeros((n_chunks, A, J), np.int64)
     nz = np.zeros((n_chunks, A, J), np.int64)
     clip = np.zeros((n_chunks, A, J), np.int64)
     rbits = np.zeros((n_chunks, A, J), np.int64)
@@ -161,17 +163,21 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     smax = np.full((n_chunks, si, sa, sj), -np.inf)
     sabs = np.zeros((n_chunks, si, sa, sj))
     ssum = np.zeros((n_chunks, si, sa, sj))
+    fused = (mode == IDEAL or mode == UNIFORM) and prm.shape[2] == 1 and not collect
     chunk = (S + n_chunks - 1) // n_chunks
     for t in prange(n_chunks):
         p = np.empty(J)
         q = np.empty(J)
         acc = np.empty(J, np.int64)
         col = np.empty(J)
-        lvl = level_act[t]
+        fw = np.empty(J)
+        cl = clip[t]
         for s in range(t * chunk, min(S, (t + 1) * chunk)):
             col[:] = 0.0
             for i in range(I):
                 wi = slice_w[i]
+                for j in range(J):
+                    fw[j] = wi * factor[j]
                 for a in range(A):
                     ones = 0
                     for e in range(E):
@@ -179,10 +185,19 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                         for w in range(Wd):
                             cnt += popcount64(xpk[s, i, e, a, w])
                         ones += cnt << e
-                    ones_act[t, a] += ones
                     acc[:] = 0
                     if ones != 0:
                         for e in range(E):
+                            if Wd == 2:  # 65..128 rows per read: both words in one pass
+                                x0 = xpk[s, i, e, a, 0]
+                                x1 = xpk[s, i, e, a, 1]
+                                for b in range(C):
+                                    r0 = dpk[a, b, 0]
+                                    r1 = dpk[a, b, 1]
+                                    sh = e + b
+                                    for j in range(J):
+                                        acc[j] += (popcount64(x0 & r0[j]) + popcount64(x1 & r1[j])) << sh
+                                continue
                             for w in range(Wd):
                                 xv = xpk[s, i, e, a, w]
                                 if xv == 0:
@@ -192,19 +207,39 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                                     sh = e + b
                                     for j in range(J):
                                         acc[j] += popcount64(xv & row[j]) << sh
-                    la = lvl[a]
+                    off = gmin * ones
+                    if fused:
+                        za = nz[t, a]
+                        if mode == IDEAL:
+                            for j in range(J):
+                                v = (acc[j] - ref[j] * ones) + off
+                                za[j] += v != 0.0
+                                col[j] += fw[j] * v
+                        else:
+                            pi = i if prm.shape[0] > 1 else 0
+                            pa = a if prm.shape[1] > 1 else 0
+                            lo = prm[pi, pa, 0, 0]
+                            step = prm[pi, pa, 0, 1]
+                            top = prm[pi, pa, 0, 2] - 1.0
+                            ca = cl[a]
+                            for j in range(J):
+                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
+                                ca[j] += (k < 0.0) | (k > top)
+                                v = lo + min(max(k, 0.0), top) * step
+                                za[j] += v != 0.0
+                                col[j] += fw[j] * v
+                        continue
                     for j in range(J):
-                        la[j] += acc[j]
-                        p[j] = (acc[j] - ref[j] * ones) + gmin * ones
+                        p[j] = (acc[j] - ref[j] * ones) + off
                     if collect:
                         _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
-                    _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], clip[t, a], rbits[t, a])
+                    _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], cl[a], rbits[t, a])
                     for j in range(J):
-                        col[j] += wi * factor[j] * q[j]
+                        col[j] += fw[j] * q[j]
             ys = y[s]
             for j in range(J):
                 ys[out_idx[j]] += col[j]
-    return y, ones_act, level_act, nz, clip, rbits, smin, smax, sabs, ssum
+    return y, nz, clip, rbits, smin, smax, sabs, ssum
 
 
 # ----------------------------------------------------------------------------------------
@@ -446,14 +481,50 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
         dpk = _pack_digits(enc, rows_active, A)
         out = _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, prog.mode, prm, table,
                           prog.block, prog.mantissa_bits, n_out, T, collect)
-        y, ones, lv, nz, clip, rb, smin, smax, sabs, ssum = out
-        res = MVMResult(y, ones.sum(0), lv.sum(0), nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
+        y, nz, clip, rb, smin, smax, sabs, ssum = out
+        ones, lv = _level_sums(sl, enc, rows_active, A)
+        res = MVMResult(y, ones, lv, nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
     else:
         res, (smin, smax, sabs, ssum) = _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T,
                                                    ref, out_idx, factor, slice_w, prm, table, n_out)
     if collect:
         res.stats = (smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0))
     return res
+
+
+def _level_sums(sl: InputSlices, enc: Encoded, rows_active: int, A: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact activity sums, linear in the inputs: per row group, the driven input levels summed
+    over reads (``sum_(s,i,r in a) x_(s,i,r)``), and per (row group, column) the level sum
+    ``sum_(s,i) sum_(r in a) x_(s,i,r) d_(r,j)`` = (per-row input totals) . digits."""
+    K = sl.k
+    tot = _row_level_totals(sl.x, sl.magnitude_bits, sl.magnitude_cycles, sl.signed, sl.bits_per_cycle)
+    ones = np.zeros(A, np.int64)
+    lv = np.zeros((A, enc.digits.shape[1]), np.int64)
+    for a in range(A):
+        r0, r1 = a * rows_active, min(K, (a + 1) * rows_active)
+        ones[a] = int(tot[r0:r1].sum())
+        lv[a] = tot[r0:r1] @ enc.digits[r0:r1].astype(np.int64)
+    return ones, lv
+
+
+@njit(cache=True)
+def _row_level_totals(x, mag_bits, n_mag, signed, d):
+    """Per row r: sum over samples and cycles of the level driven (the slice value)."""
+    S, K = x.shape
+    out = np.zeros(K, np.int64)
+    mask = (np.int64(1) << mag_bits) - 1
+    dm = (np.int64(1) << d) - 1
+    for s in range(S):
+        for r in range(K):
+            v = x[s, r]
+            u = v & mask
+            tot = 0
+            for i in range(n_mag):
+                tot += (u >> (d * i)) & dm
+            if signed and v < 0:
+                tot += 1
+            out[r] += tot
+    return out
 
 
 def _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T, ref, out_idx, factor, slice_w, prm, table, n_out):
