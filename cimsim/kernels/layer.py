@@ -94,21 +94,28 @@ class LayerResult:
         self.groups.append(r)
         self.input_vectors += vectors
         n_groups = r.ones.shape[0]
-        row_tile_of = (np.arange(n_groups) * rows_active) // rows_per_array
+        if n_groups and gm.column_tile.size:
+            row_tile_of = (np.arange(n_groups) * rows_active) // rows_per_array
+            # Row groups of one row tile and digit columns of one column tile are contiguous:
+            # sum them with reduceat (rows) and reduceat (columns).
+            r_starts = np.flatnonzero(np.r_[True, row_tile_of[1:] != row_tile_of[:-1]])
+            c_starts = np.flatnonzero(np.r_[True, gm.column_tile[1:] != gm.column_tile[:-1]])
+            per_rows = np.diff(np.r_[r_starts, n_groups])
+            per_cols = np.diff(np.r_[c_starts, gm.column_tile.size])
+
+            def tiles(m):
+                return np.add.reduceat(np.add.reduceat(m, r_starts, axis=0), c_starts, axis=1)
+
+            lv, nz, cl, rb = tiles(r.levels), tiles(r.nonzero), tiles(r.clipped), tiles(r.resolved_bits)
+            ones = np.add.reduceat(r.ones, r_starts)
+            for ri in range(len(r_starts)):
+                for ci in range(len(c_starts)):
+                    self.arrays.append(ArrayActivity(
+                        gi, int(row_tile_of[r_starts[ri]]), int(gm.column_tile[c_starts[ci]]),
+                        reads=int(per_rows[ri]) * r.reads, input_levels=int(ones[ri]),
+                        column_levels=int(lv[ri, ci]), conversions=int(per_rows[ri] * per_cols[ci]) * r.reads,
+                        nonzero_outputs=int(nz[ri, ci]), clipped=int(cl[ri, ci]), resolved_bits=int(rb[ri, ci])))
         col_tiles = int(gm.column_tile.max()) + 1 if gm.column_tile.size else 0
-        for rt in range(int(row_tile_of.max()) + 1 if n_groups else 0):
-            ga = row_tile_of == rt
-            for ct in range(col_tiles):
-                cols = gm.column_tile == ct
-                self.arrays.append(ArrayActivity(
-                    gi, rt, ct,
-                    reads=int(ga.sum()) * r.reads,
-                    input_levels=int(r.ones[ga].sum()),
-                    column_levels=int(r.levels[np.ix_(ga, cols)].sum()),
-                    conversions=int(ga.sum()) * int(cols.sum()) * r.reads,
-                    nonzero_outputs=int(r.nonzero[np.ix_(ga, cols)].sum()),
-                    clipped=int(r.clipped[np.ix_(ga, cols)].sum()),
-                    resolved_bits=int(r.resolved_bits[np.ix_(ga, cols)].sum())))
         n_out = len(gm.cols_kept)
         self.shift_add_ops += int(r.nonzero.sum()) if sense_amp else int(r.levels.size) * r.reads
         self.adder_tree_ops += vectors * n_out * max(0, gm.row_tiles - 1)
@@ -195,7 +202,18 @@ def _run_group(gi: int, cols: np.ndarray, w: np.ndarray, gm, zx: int, common: di
         real = gm.row_layout >= 0
         xk[:, real] = cols[:, gm.row_layout[real]]
     r = crossbar_mvm(xk, gm.encoded, column_tile=gm.column_tile, **common)
-    wk = w[np.ix_(gm.rows_kept, gm.cols_kept)]
-    y[:, gm.cols_kept] = r.y - zx * wk.sum(axis=0)[None, :]
+    y[:, gm.cols_kept] = r.y - zx * gm.weight_colsum[None, :] if zx else r.y
     res.add_group(gi, r, gm, vectors=cols.shape[0], **digital)
     return y
+
+
+def simulate_trace(trace, arch: Architecture, readout: Readout | None = None,
+                   device: DeviceEffects | None = None, samples: slice | None = None,
+                   mapping=None) -> list[LayerResult]:
+    """The functional pass of every layer of a trace on its recorded inputs (each layer sees
+    the codes the quantized model gave it; :mod:`cimsim.accuracy` propagates hardware errors)."""
+    from cimsim.mapping.mapper import map_network
+
+    nm = mapping if mapping is not None else map_network(trace, arch)
+    return [simulate_layer(layer, lm, arch, readout, device, samples)
+            for layer, lm in zip(trace.layers, nm.layers)]

@@ -378,26 +378,34 @@ def _threads() -> int:
 def _pack_x(x, mag_bits, n_mag, signed, d, rows_active, A, Wd):
     """Integer inputs (S, K) straight to packed bit planes (S, I, E, A, Wd): cycle i < n_mag
     carries magnitude bits d*i .. d*i+d-1 (plane e = bit d*i+e); the last cycle of a signed
-    input carries its sign bit in plane 0."""
+    input carries its sign bit in plane 0. Each 64-row word is built in registers."""
     S, K = x.shape
     I = n_mag + (1 if signed else 0)
     out = np.zeros((S, I, d, A, Wd), np.uint64)
     mask = (np.int64(1) << mag_bits) - 1
+    nb = n_mag * d
     for s in prange(S):
-        for r in range(K):
-            v = x[s, r]
-            u = v & mask
-            a = r // rows_active
-            rr = r - a * rows_active
-            w = rr >> 6
-            bit = np.uint64(1) << np.uint64(rr & 63)
-            if u != 0:
+        words = np.empty(nb + 1, np.uint64)
+        for a in range(A):
+            for w in range(Wd):
+                r0 = a * rows_active + 64 * w
+                r1 = min(a * rows_active + min(64 * (w + 1), rows_active), K)
+                if r0 >= r1:
+                    continue
+                words[:] = 0
+                for r in range(r0, r1):
+                    v = x[s, r]
+                    u = np.uint64(v & mask)
+                    pos = np.uint64(r - r0)
+                    for k in range(nb):
+                        words[k] |= ((u >> np.uint64(k)) & np.uint64(1)) << pos
+                    if signed and v < 0:
+                        words[nb] |= np.uint64(1) << pos
                 for i in range(n_mag):
                     for e in range(d):
-                        if (u >> (d * i + e)) & 1:
-                            out[s, i, e, a, w] |= bit
-            if signed and v < 0:
-                out[s, n_mag, 0, a, w] |= bit
+                        out[s, i, e, a, w] = words[i * d + e]
+                if signed:
+                    out[s, n_mag, 0, a, w] = words[nb]
     return out
 
 
@@ -478,7 +486,7 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
     table = np.ascontiguousarray(prog.table, dtype=np.float64)
     if device is None or device.variation_sigma == 0.0:
         xpk, A = _pack_inputs(sl, rows_active)
-        dpk = _pack_digits(enc, rows_active, A)
+        dpk = enc.cached(("packed", rows_active), lambda: _pack_digits(enc, rows_active, A))
         out = _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, prog.mode, prm, table,
                           prog.block, prog.mantissa_bits, n_out, T, collect)
         y, nz, clip, rb, smin, smax, sabs, ssum = out
@@ -496,35 +504,53 @@ def _level_sums(sl: InputSlices, enc: Encoded, rows_active: int, A: int) -> tupl
     """Exact activity sums, linear in the inputs: per row group, the driven input levels summed
     over reads (``sum_(s,i,r in a) x_(s,i,r)``), and per (row group, column) the level sum
     ``sum_(s,i) sum_(r in a) x_(s,i,r) d_(r,j)`` = (per-row input totals) . digits."""
-    K = sl.k
     tot = _row_level_totals(sl.x, sl.magnitude_bits, sl.magnitude_cycles, sl.signed, sl.bits_per_cycle)
-    ones = np.zeros(A, np.int64)
-    lv = np.zeros((A, enc.digits.shape[1]), np.int64)
-    for a in range(A):
-        r0, r1 = a * rows_active, min(K, (a + 1) * rows_active)
-        ones[a] = int(tot[r0:r1].sum())
-        lv[a] = tot[r0:r1] @ enc.digits[r0:r1].astype(np.int64)
-    return ones, lv
+    return _group_level_sums(tot, enc.digits, rows_active, A)
 
 
 @njit(cache=True)
+def _group_level_sums(tot, digits, rows_active, A):
+    K, J = digits.shape
+    ones = np.zeros(A, np.int64)
+    lv = np.zeros((A, J), np.int64)
+    for r in range(K):
+        t = tot[r]
+        if t == 0:
+            continue
+        a = r // rows_active
+        ones[a] += t
+        la = lv[a]
+        dr = digits[r]
+        for j in range(J):
+            la[j] += t * dr[j]
+    return ones, lv
+
+
+@njit(cache=True, parallel=True)
 def _row_level_totals(x, mag_bits, n_mag, signed, d):
     """Per row r: sum over samples and cycles of the level driven (the slice value)."""
     S, K = x.shape
-    out = np.zeros(K, np.int64)
     mask = (np.int64(1) << mag_bits) - 1
     dm = (np.int64(1) << d) - 1
-    for s in range(S):
-        for r in range(K):
-            v = x[s, r]
-            u = v & mask
-            tot = 0
-            for i in range(n_mag):
-                tot += (u >> (d * i)) & dm
-            if signed and v < 0:
-                tot += 1
-            out[r] += tot
-    return out
+    T = min(S, 16)
+    part = np.zeros((T, K), np.int64)
+    chunk = (S + T - 1) // T
+    for t in prange(T):
+        pt = part[t]
+        for s in range(t * chunk, min(S, (t + 1) * chunk)):
+            for r in range(K):
+                v = x[s, r]
+                u = v & mask
+                if d == 1:
+                    tot = np.int64(popcount64(np.uint64(u)))
+                else:
+                    tot = 0
+                    for i in range(n_mag):
+                        tot += (u >> (d * i)) & dm
+                if signed and v < 0:
+                    tot += 1
+                pt[r] += tot
+    return part.sum(axis=0)
 
 
 def _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T, ref, out_idx, factor, slice_w, prm, table, n_out):

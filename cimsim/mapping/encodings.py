@@ -39,7 +39,7 @@ Encodings:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -56,6 +56,13 @@ class Encoded:
     input_correction: int
     columns_per_output: int
     bits_per_cell: int
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, key, make):
+        """A derived array (e.g. the packed bit planes for a read size), computed once."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def reconstruct(self) -> np.ndarray:
         """The integer weights (K, N) this encoding represents (for checks)."""

@@ -43,6 +43,7 @@ class GroupMapping:
     col_tiles: int
     column_tile: np.ndarray     # (J,) column tile of each digit column
     row_layout: np.ndarray      # array row -> unrolled row index, -1 for an unused (padding) row
+    weight_colsum: np.ndarray   # (outputs kept,) sum of the mapped weights per output (zero-point term)
 
 
 @dataclass
@@ -120,7 +121,7 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
     row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
     col_tiles = math.ceil(len(cols_kept) / per_array) if len(cols_kept) else 0
     column_tile = np.repeat(np.arange(len(cols_kept)) // per_array, cpw)
-    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout)
+    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout, sub.sum(axis=0))
 
 
 def _layer_keep(layer) -> tuple[np.ndarray | None, np.ndarray | None]:

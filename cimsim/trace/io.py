@@ -237,6 +237,11 @@ class _Reader:
         meta = self.table.get(member)
         if meta is None:
             raise self.err(where, f"array '{member}' is not listed in the manifest's array table")
+        if not (isinstance(meta, dict) and isinstance(meta.get("shape"), list)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in meta["shape"])
+                and isinstance(meta.get("dtype"), str) and isinstance(meta.get("sha256"), str)):
+            raise self.err(where, f"the array table entry for '{member}' should be "
+                                  f"{{shape: [ints], dtype: str, sha256: str}}, found {meta!r}")
         if member not in self.members:
             raise self.err(where, f"array '{member}' is listed in the manifest but missing from the "
                                   "zip (the file is truncated or was assembled by hand)")
@@ -289,8 +294,10 @@ def _shape(v, where: str, key: str, fname: str) -> tuple[int, ...]:
     return tuple(v)
 
 
-def _read_qtensor(r: _Reader, e: dict, where: str) -> QTensor:
+def _read_qtensor(r: _Reader, e: Any, where: str) -> QTensor:
     fname = r.fname
+    if not isinstance(e, dict):
+        raise r.err(where, f"expected a quantized-tensor object, found {type(e).__name__} {e!r}")
     bits = _require(e, "bits", where, fname, int)
     signed = _require(e, "signed", where, fname, bool)
     gran = _require(e, "granularity", where, fname, str)
@@ -469,7 +476,22 @@ def _validate_layer(r: _Reader, layer: Layer, n: int) -> None:
         raise err(f"float_output should be a float array, found {layer.float_output.dtype}")
 
 
-def _read_layer(r: _Reader, e: dict, i: int, n: int) -> Layer:
+_MALFORMED = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+
+
+def _read_layer(r: _Reader, e: Any, i: int, n: int) -> Layer:
+    if not isinstance(e, dict):
+        raise r.err(f"layer entry {i}", f"expected a JSON object, found {type(e).__name__}")
+    try:
+        return _read_layer_entry(r, e, i, n)
+    except TraceError:
+        raise
+    except _MALFORMED as exc:
+        raise r.err(f"layer '{e.get('name', i)}' (index {i})",
+                    f"malformed entry ({type(exc).__name__}: {exc})") from None
+
+
+def _read_layer_entry(r: _Reader, e: dict, i: int, n: int) -> Layer:
     fname = r.fname
     where = f"layer entry {i}"
     name = _require(e, "name", where, fname, str)
@@ -483,8 +505,9 @@ def _read_layer(r: _Reader, e: dict, i: int, n: int) -> Layer:
     if kind == "conv2d":
         for k in ("kernel", "stride", "padding", "dilation"):
             v = _require(e, k, where, fname, list)
-            if len(v) != 2 or not all(isinstance(x, int) for x in v):
-                raise r.err(where, f"key '{k}' should be two integers, found {v!r}")
+            low = 0 if k == "padding" else 1
+            if len(v) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= low for x in v):
+                raise r.err(where, f"key '{k}' should be two integers >= {low}, found {v!r}")
             geo[k] = tuple(v)
         for k in ("in_channels", "out_channels", "groups"):
             v = _require(e, k, where, fname, int)
@@ -575,6 +598,15 @@ def _from_manifest(manifest: Any, zf: zipfile.ZipFile, fname: str, verify: bool)
     if fmt != FORMAT_NAME:
         raise TraceError(f"trace file '{fname}': manifest key 'format' should be '{FORMAT_NAME}', "
                          f"found {fmt!r}")
+    try:
+        return _from_manifest_checked(manifest, zf, fname, verify)
+    except TraceError:
+        raise
+    except _MALFORMED as exc:
+        raise TraceError(f"trace file '{fname}': malformed manifest ({type(exc).__name__}: {exc})") from None
+
+
+def _from_manifest_checked(manifest: dict, zf: zipfile.ZipFile, fname: str, verify: bool) -> Trace:
     major, minor = _parse_version(manifest.get("version"), fname)
     smajor, sminor = _parse_version(FORMAT_VERSION, "")
     if major != smajor:
@@ -597,6 +629,10 @@ def _from_manifest(manifest: Any, zf: zipfile.ZipFile, fname: str, verify: bool)
         raise TraceError(f"trace file '{fname}', network: layer names are not unique")
     graph = []
     for j, nd in enumerate(net.get("graph") or []):
+        if not isinstance(nd, dict) or not isinstance(nd.get("name"), str) or not isinstance(nd.get("op"), str) \
+                or not isinstance(nd.get("inputs", []), list):
+            raise TraceError(f"trace file '{fname}', graph node {j}: expected an object with string "
+                             f"'name' and 'op' and a list 'inputs', found {nd!r}"[:400])
         arrays = {k: r.array(m, f"graph node '{nd.get('name')}' array {k}")
                   for k, m in (nd.get("arrays") or {}).items()}
         graph.append(GraphNode(name=nd["name"], op=nd["op"], inputs=list(nd.get("inputs", [])),
