@@ -20,6 +20,7 @@ from cimsim.errors import CimsimError
 SUBCOMMAND_MODULES = (
     "cimsim.spec.cli",
     "cimsim.trace.cli",
+    "cimsim.mapping.cli",
     "cimsim.accuracy",
 )
 

@@ -30,23 +30,23 @@ def test_area_of_whole_is_sum_of_parts(path):
 def test_default_counts_by_hand():
     arch = load_architecture(DEFAULT)
     c = arch.counts()
-    assert (c["tiles"], c["pes"], c["arrays"]) == (64, 64 * 16, 64 * 16 * 4)
-    assert c["array.adc"] == 4096 * 128 // 8          # 16 ADCs per 128-column array
-    assert c["array.dac"] == 4096 * 128                # one driver per row
-    assert c["array.crossbar"] == 4096
-    assert c["chip.buffer"] == 1 and c["tile.buffer"] == 64 and c["pe.buffer"] == 1024
+    assert (c["tiles"], c["pes"], c["arrays"]) == (96, 96 * 16, 96 * 16 * 4)
+    assert c["array.adc"] == 6144 * 128 // 8          # 16 ADCs per 128-column array
+    assert c["array.dac"] == 6144 * 128                # one driver per row
+    assert c["array.crossbar"] == 6144
+    assert c["chip.buffer"] == 1 and c["tile.buffer"] == 96 and c["pe.buffer"] == 1536
 
 
 def test_capacity_by_hand_for_each_encoding():
     # 8-bit 2's complement on 2-bit cells: 7 magnitude bits in 4 cells + 1 sign column = 5
     # columns per weight; 128 columns -> 25 weights per row.
-    assert load_architecture(DEFAULT).weight_capacity == 4096 * 128 * 25
+    assert load_architecture(DEFAULT).weight_capacity == 6144 * 128 * 25
     # Differential pairs: 7 magnitude bits in 4 cells, twice: 8 columns -> 16 per row.
     diff = load_architecture(ROOT / "arch/variants/neurosim-rram-22nm-differential.yaml")
-    assert diff.weight_capacity == 4096 * 128 * 16
+    assert diff.weight_capacity == 6144 * 128 * 16
     # Offset with a reference column: 4 columns (one weight's digits) reserved per array.
     off = load_architecture(DEFAULT, ["chip.number_format.weight_encoding=offset"])
-    assert off.weight_capacity == 4096 * 128 * ((128 - 4) // 4)
+    assert off.weight_capacity == 6144 * 128 * ((128 - 4) // 4)
     # ISAAC: 16-bit weights on 2-bit cells, digital offset correction: 8 cells, 16 per row.
     isaac = load_architecture(ROOT / "arch/isaac-32nm.yaml")
     assert isaac.array_count == 168 * 12 * 8
@@ -61,7 +61,7 @@ def test_peak_throughput_closed_form_neurosim_readout():
     cycle = 8 * (t_read + t_conv)                        # 8 columns per ADC, read then convert
     assert arch.array_cycle_s == pytest.approx(cycle, rel=1e-12)
     vector = 8 * cycle                                   # 8 input bits, 1 bit per cycle
-    assert arch.peak_ops_per_s == pytest.approx(2 * 128 * 25 * 4096 / vector, rel=1e-12)
+    assert arch.peak_ops_per_s == pytest.approx(2 * 128 * 25 * 6144 / vector, rel=1e-12)
 
 
 def test_peak_throughput_closed_form_sample_and_hold():
@@ -98,8 +98,8 @@ def test_describe_cli_prints_and_writes_json_with_units(tmp_path, capsys):
     out = tmp_path / "d" / "describe.json"
     assert main(["describe", str(DEFAULT), "--json", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "64 tiles x 16 PEs x 4 arrays = 4096 arrays" in text
-    assert f"{4096 * 128 * 25:,} weights of 8 bit" in text
+    assert "96 tiles x 16 PEs x 4 arrays = 6144 arrays" in text
+    assert f"{6144 * 128 * 25:,} weights of 8 bit" in text
     assert "total" in text and "100.00%" in text
     d = json.loads(out.read_text())
     assert d["area_total"]["unit"] == "m^2" and d["peak_throughput"]["unit"] == "op/s"
@@ -141,6 +141,6 @@ def test_user_table_adc_from_params(tmp_path):
     arch = load_architecture(p)
     adc = arch.require("array", "adc")
     assert adc.model.convert().energy_J == 2.0e-13 and adc.model.area_m2 == 1.0e-9
-    assert arch.area_breakdown()["array.adc"] == pytest.approx(1.0e-9 * 4096 * 16)
+    assert arch.area_breakdown()["array.adc"] == pytest.approx(1.0e-9 * 6144 * 16)
     t_read = arch.require("array", "crossbar").model.read().latency_s
     assert arch.array_cycle_s == pytest.approx(8 * (t_read + 4e-9))

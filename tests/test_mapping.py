@@ -188,3 +188,25 @@ def test_novel_mapping_exact_and_tiles_by_kernel_position(enc):
     r = simulate_layer(layer, b, novel)
     np.testing.assert_array_equal(r.int_output, layer.int_output.astype(np.float64))
     assert r.activity()["adder_tree_ops"] == 2 * 36 * 16 * (9 - 1)
+
+
+def test_map_cli_on_shipped_vgg8_trace(capsys, tmp_path):
+    from cimsim.cli import main
+
+    out = tmp_path / "map.json"
+    assert main(["map", str(DEFAULT), str(ROOT / "traces/vgg8-cifar10.cimtrace"), "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    # classifier.0: 8192 x 1024 -> 64 row tiles x ceil(1024 / 25) = 41 column tiles.
+    assert "classifier.0" in text and " 64 " in text and " 41 " in text and "2624" in text
+    import json
+
+    d = json.loads(out.read_text())
+    assert d["layers"][-2]["arrays"] == 2624 and d["rounds"] == 1
+
+
+def test_map_cli_does_not_fit_is_one_paragraph(capsys):
+    from cimsim.cli import main
+
+    code = main(["map", str(DEFAULT), str(ROOT / "traces/vgg8-cifar10.cimtrace"), "--set", "chip.tiles.count=8"])
+    err = capsys.readouterr().err
+    assert code == 2 and "does not fit" in err and "Traceback" not in err
