@@ -390,6 +390,59 @@ def test_missing_member_and_missing_key(saved, tmp_path):
         ct.load(bad3)
 
 
+def _key_paths(obj, pre=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield pre + (k,)
+            yield from _key_paths(v, pre + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj[:2]):
+            yield pre + (i,)
+            yield from _key_paths(v, pre + (i,))
+
+
+def test_any_malformed_manifest_value_gives_a_trace_error(tmp_path):
+    """Delete or retype every key of a conv, a linear with partial-sum parameters, a matmul and
+    the network: loading either succeeds or raises TraceError, never another exception."""
+    from cimsim.trace import psum
+
+    t = random_trace(5, samples=1)
+    t["fc"].psum, t["fc"].psum_arrays = psum.calibrate(t["fc"], {"mode": "ternary", "granularity": "per_column"})
+    t.layers = [t["conv"], t["fc"], t["attn"]]
+    for i, layer in enumerate(t.layers):
+        layer.index = i
+    t.graph = []
+    src = tmp_path / "src.cimtrace"
+    t.save(src)
+    members = _members(src)
+    base = json.loads(members["manifest.json"])
+    base["arrays"] = {k: v for k, v in base["arrays"].items()}
+    paths = [p for p in _key_paths(base) if p[0] != "provenance"
+             and not (p[0] == "arrays" and len(p) > 2 and not p[1].startswith("layers/0000/weight"))]
+    bad = tmp_path / "bad.cimtrace"
+    outcomes = {"ok": 0, "error": 0}
+    for path in paths:
+        for val in ("DEL", None, "x", -1, [], {}):
+            m = json.loads(members["manifest.json"])
+            o = m
+            for k in path[:-1]:
+                o = o[k]
+            if val == "DEL":
+                if isinstance(o, list):
+                    continue
+                del o[path[-1]]
+            else:
+                o[path[-1]] = val
+            _write(bad, {**members, "manifest.json": json.dumps(m).encode()})
+            try:
+                ct.load(bad)
+                outcomes["ok"] += 1
+            except TraceError as exc:
+                assert str(bad) in str(exc)
+                outcomes["error"] += 1
+    assert outcomes["error"] > 500
+
+
 def test_verify_detects_a_wrong_integer_reference(saved, tmp_path):
     trace, _ = saved
     t = random_trace(1)

@@ -642,6 +642,8 @@ def _from_manifest_checked(manifest: dict, zf: zipfile.ZipFile, fname: str, veri
     labels = None
     if net.get("labels") is not None:
         labels = r.array(net["labels"], "network labels")
+        if labels.dtype.kind not in "iu":
+            raise TraceError(f"trace file '{fname}', network labels: expected integers, found {labels.dtype}")
         if labels.shape != (n,):
             raise TraceError(f"trace file '{fname}', network labels: expected shape [{n}], found "
                              f"{list(labels.shape)}")
