@@ -189,9 +189,6 @@ _DIGITS_DATA = ("scikit-learn load_digits (1,797 real 8x8 handwritten digits), s
                 "split; recorded samples are the first test images")
 _PHOTO = ("random crops of scikit-learn's two sample photos (china.jpg, flower.jpg), resized and "
           "normalised with {} statistics: real images, not {}")
-_SEEDED = None  # filled below from workloads.init.PROVENANCE without importing torch
-
-
 def _seeded() -> str:
     return ("seeded initialisation, not trained: conv/linear weights Laplace with He variance; "
             "batch-norm affine seeded, running statistics measured on real inputs, folded at export; "

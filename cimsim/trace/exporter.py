@@ -637,13 +637,15 @@ def library_versions() -> dict[str, str]:
 def export(model: nn.Module, inputs, quant: str | dict | QuantRecipe | None = None, *,
            labels=None, calib_inputs=None, name: str | None = None,
            provenance: dict[str, Any] | None = None, batch_size: int = 256,
-           max_calib: int = 512) -> Trace:
+           max_calib: int = 512, seed: int | None = None) -> Trace:
     """Export ``model`` run on ``inputs`` (samples first) to a :class:`Trace`.
 
     ``quant`` is a recipe name (see :mod:`cimsim.trace.recipes`), a JSON file, a dict or a
     :class:`QuantRecipe`. Activation scales are calibrated on ``calib_inputs`` (default: the
     first ``max_calib`` of ``inputs``). ``labels`` (one integer per sample) are stored so that
-    accuracy can be measured from the trace. ``provenance`` entries are added to the trace's.
+    accuracy can be measured from the trace. ``provenance`` entries are added to the trace's;
+    ``seed`` records the seed that produced the model and inputs (the export itself is
+    deterministic).
     """
     recipe = get_recipe(quant)
     x = _as_tensor(inputs, "inputs")
@@ -689,6 +691,7 @@ def export(model: nn.Module, inputs, quant: str | dict | QuantRecipe | None = No
         "calibration": {"samples": int(cal.shape[0]),
                         "data": "the first recorded samples" if calib_inputs is None else "separate inputs"},
         "libraries": library_versions(),
+        "seed": seed,
     }
     prov.update(provenance or {})
     trace = Trace(name=name or type(model).__name__, layers=layers, sample_count=n,
