@@ -60,9 +60,3 @@ def realistic(model: nn.Module, calib: torch.Tensor, seed: int) -> nn.Module:
     laplace_kaiming_(model, seed)
     return calibrate_batchnorm(model, calib)
 
-
-PROVENANCE = (
-    "seeded initialisation, not trained: conv/linear weights Laplace with He variance 2/fan_in; "
-    "batch-norm gamma~U(0.5,1.5), beta~N(0,0.1), running statistics measured by forward passes "
-    "on real inputs, then folded into the preceding conv; activations from real forward passes"
-)

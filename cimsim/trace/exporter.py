@@ -43,7 +43,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised without torch
 import cimsim
 from cimsim.errors import CimsimError
 from cimsim.trace import quantizers as Q
-from cimsim.trace.format import GraphNode, Layer, Trace, accumulator_dtype, conv2d_int
+from cimsim.trace.format import GraphNode, Layer, Trace, accumulator_dtype, conv2d_int, storage_dtype
 from cimsim.trace.recipes import QuantRecipe, get_recipe
 
 # ---------------------------------------------------------------------------------------------
@@ -412,11 +412,11 @@ class _Exporter:
         return y_q.to(a.dtype)
 
     def _record(self, st, xq, xbq, fo, io, in_shape, in_b_shape, out_shape) -> None:
-        st.rec["x"].append(xq.values)
+        st.rec["x"].append(xq.values.astype(storage_dtype(xq.bits, xq.signed)))
         st.err["x"] = max(st.err["x"], xq.max_error)
         st.clipped["x"] += xq.clipped
         if xbq is not None:
-            st.rec["xb"].append(xbq.values)
+            st.rec["xb"].append(xbq.values.astype(storage_dtype(xbq.bits, xbq.signed)))
             st.err["xb"] = max(st.err["xb"], xbq.max_error)
             st.clipped["xb"] += xbq.clipped
         st.rec["fo"].append(fo.numpy().astype(np.float32))
