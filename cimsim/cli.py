@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "cimsim.spec.cli",
     "cimsim.trace.cli",
     "cimsim.mapping.cli",
+    "cimsim.engine.cli",
     "cimsim.accuracy",
 )
 

@@ -153,6 +153,22 @@ class RRAMCrossbar(Component):
         energy = self._cell_energy(g_sum) + self._wire_energy(self._active_rows(active_rows))
         return ActionCost(energy, self.read_pulse_s)
 
+    def activity_energy_J(self, reads: int, input_levels: int, column_levels: int) -> float:
+        """Energy of ``reads`` read pulses from exact activity counts (the functional pass):
+
+        - cells: ``V_r^2 t (Gmin * input_levels * columns + dG * column_levels)`` with
+          ``dG = (Gmax - Gmin)/(2^c - 1)``: every driven row passes current through all of
+          its cells (unused cells sit at Gmin), and the level-dependent part is the sum of
+          ``x_r d_r`` over reads and columns;
+        - row wires: ``input_levels * columns * C_row * V_row^2`` (only driven rows charge);
+        - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them).
+        """
+        dg = (self.g_max_S - self.g_min_S) / self.max_level
+        g_sum = self.g_min_S * input_levels * self.columns + dg * column_levels
+        rows = input_levels * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+        cols = reads * self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
+        return self._cell_energy(g_sum) + rows + cols
+
     def write(self, cells: int = 1) -> ActionCost:
         n = check_int("cells", cells, 0, self.rows * self.columns, owner=self.owner)
         pulses = math.ceil(n / self.columns)

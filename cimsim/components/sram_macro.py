@@ -89,6 +89,16 @@ class SRAMCIMMacro(Component):
                       * self.bitline_swing)
         return ActionCost(energy, self.compute_time_s)
 
+    def activity_energy_J(self, reads: int, input_levels: int, column_levels: int) -> float:
+        """Energy of ``reads`` bit-serial compute cycles from exact activity counts: wordlines of
+        driven rows (``input_levels``) and the bitlines of every read; with a given
+        ``energy_per_cell_op_J``, that energy per driven cell."""
+        v2 = self.tech.vdd_V ** 2
+        if self.energy_per_cell_op_J is not None:
+            return input_levels * self.columns * self.energy_per_cell_op_J
+        return (input_levels * self.columns * self.wordline_cap_per_cell_F * v2
+                + reads * self.columns * self.rows * self.bitline_cap_per_cell_F * v2 * self.bitline_swing)
+
     def write(self) -> ActionCost:
         v2 = self.tech.vdd_V ** 2
         energy = self.columns * (self.rows * self.bitline_cap_per_cell_F

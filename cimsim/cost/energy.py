@@ -1,0 +1,103 @@
+"""Dynamic energy of a layer: exact activity counts x per-action energy of the component models.
+
+Activity comes from the functional pass (:class:`cimsim.kernels.layer.LayerResult`), action
+energies from the architecture's component models (:mod:`cimsim.components`). Nothing here
+estimates an activity; where a count is a modelling choice it is named below.
+
+Per component instance name (``level.role``, as in ``cimsim describe``):
+
+- ``array.crossbar``: :meth:`Crossbar.activity_energy_J` per array (cells' current from the
+  driven input levels and the summed ``x d`` levels; row and column wire charging);
+  ``array.sram_macro`` likewise;
+- ``array.dac``: one wordline drive per driven row per read (``input_levels``);
+- ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
+  mean number of bits resolved;
+- ``array.sense_amp``: one decision per column per read per sense amplifier (ternary: 2);
+- ``array.shift_add``: ``shift_add_ops`` (one per conversion; per non-zero output for sense
+  amplifiers, whose zero outputs are skipped);
+- ``pe.accumulator``: ``adder_tree_ops`` pairwise additions of partial sums across row tiles,
+  each 1/(inputs-1) of the tree's full reduction;
+- ``pe.buffer`` / ``pe.interconnect``: the unrolled inputs delivered to arrays
+  (``input_bits``) and the outputs written back (``output_bits``), in words / bits;
+- ``tile.*`` and ``chip.*`` buffers and links: the layer's input feature map read once and its
+  output feature map written once (assumption: no re-fetch; ``input_fmap_bits``,
+  ``output_fmap_bits``);
+- ``tile.accumulator`` / ``chip.accumulator``: one addition per output per extra PE the layer
+  spans beyond its first (assumption: partial sums of a layer split over PEs meet there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cimsim.architecture import Architecture
+
+
+def fmap_bits(layer, samples: int) -> tuple[int, int]:
+    """Input and output feature-map bits of ``samples`` samples (codes at their bit widths)."""
+    in_elems = int(np.prod(layer.input_shape)) * samples
+    out_elems = int(np.prod(layer.output_shape)) * samples
+    in_bits = in_elems * layer.input.bits
+    if layer.kind == "matmul":
+        in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits
+    return in_bits, out_elems * layer.input.bits
+
+
+def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[str, float]:
+    """Dynamic energy (J) per component instance name for one layer over ``samples`` samples."""
+    out: dict[str, float] = {}
+
+    def add(name: str, joules: float) -> None:
+        if joules:
+            out[name] = out.get(name, 0.0) + float(joules)
+
+    act = result.activity()
+    a = arch.arrays
+    if a.kind == "crossbar":
+        xb = arch.require("array", "crossbar").model
+        for arr in result.arrays:
+            add("array.crossbar", xb.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels))
+    else:
+        sm = arch.require("array", "sram_macro").model
+        for arr in result.arrays:
+            add("array.sram_macro", sm.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels))
+    add("array.dac", act["input_levels"] * arch.require("array", "dac").model.drive().energy_J)
+    if a.readout.kind == "adc":
+        adc = arch.require("array", "adc").model
+        if act["resolved_bits"]:
+            mean_bits = max(1, round(act["resolved_bits"] / max(1, act["conversions"])))
+            add("array.adc", act["conversions"] * adc.convert(bits_resolved=min(mean_bits, a.readout.bits)).energy_J)
+        else:
+            add("array.adc", act["conversions"] * adc.convert().energy_J)
+    else:
+        per_col = 1 if a.readout.levels == "binary" else 2
+        add("array.sense_amp", act["conversions"] * per_col * arch.require("array", "sense_amp").model.sense().energy_J)
+    add("array.shift_add", act["shift_add_ops"] * arch.require("array", "shift_add").model.shift_add().energy_J)
+
+    pe_acc = arch.get("pe", "accumulator")
+    if pe_acc is not None and act["adder_tree_ops"]:
+        tree = pe_acc.model
+        add("pe.accumulator", act["adder_tree_ops"] * tree.add().energy_J / max(1, tree.adders))
+    for level, in_bits, out_bits in (("pe", act["input_bits"], act["output_bits"]),
+                                      *[(lv, *fmap_bits(layer, samples)) for lv in ("tile", "chip")]):
+        buf = arch.get(level, "buffer")
+        if buf is not None:
+            w = buf.model.width_bits
+            add(f"{level}.buffer", math.ceil(in_bits / w) * buf.model.read().energy_J
+                + math.ceil(out_bits / w) * buf.model.write().energy_J)
+        link = arch.get(level, "interconnect")
+        if link is not None:
+            add(f"{level}.interconnect", (in_bits + out_bits) * link.model.energy_per_bit_J)
+    pes = math.ceil(lm.arrays / a.count)
+    if pes > 1:
+        n_out = act["output_bits"] // max(1, a.shift_add.bits)
+        for level in ("tile", "chip"):
+            acc = arch.get(level, "accumulator")
+            if acc is not None:
+                per_add = acc.model.add().energy_J / max(1, acc.model.adders)
+                tiles = math.ceil(pes / arch.spec.chip.tiles.pes.count)
+                extra = (pes - tiles) if level == "tile" else (tiles - 1)
+                add(f"{level}.accumulator", n_out * extra * per_add)
+    return out

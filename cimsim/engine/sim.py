@@ -1,0 +1,284 @@
+"""The discrete-event timing engine (simpy).
+
+Each mapped layer is a simpy process that issues its work as runs of input vectors (one run
+per output row of a convolution per sample, or per sample for a linear layer) through four
+pipeline stages:
+
+=========== ============================== ================================================
+stage       resource                       service per vector (clock cycles)
+=========== ============================== ================================================
+fetch       the layer's PE buffers         unrolled input bits / (PE buffer width x PEs)
+compute     the layer's arrays (lockstep)  input cycles x row groups x array cycle, where an
+                                           array cycle is ``M (t_read + t_conv)`` (NeuroSim
+                                           read-out) or ``max(t_read, M t_conv)`` (sample and
+                                           hold), M columns per ADC, each rounded up to cycles;
+                                           with D weight copies the initiation interval is /D
+reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1
+writeback   the tile's interconnect         output bits / tile link width (shared by the layers
+                                           of that tile)
+=========== ============================== ================================================
+
+Stages are pipelined: a stage starts vector k when it has arrived and the stage's previous
+vector has cleared its initiation interval; runs are served in closed form
+(:mod:`cimsim.engine.runs`), one simpy event per (run, stage). ``granularity="vector"``
+issues runs of one vector: the per-vector reference model (same results where no two layers
+share a stage; with a shared stage, whole runs queue behind each other, whereas single
+vectors interleave).
+
+Dataflows: ``layer`` (layer by layer: a layer starts when its producers have finished) and
+``pipeline`` (a run starts as soon as the producer rows it needs exist: for output row y the
+producers' rows up to ``ceil((y*stride + (K-1)*dilation - padding + 1) * H_producer / H_in)``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from cimsim.architecture import Architecture
+from cimsim.engine.runs import Run, serve
+
+STAGES = ("fetch", "compute", "reduce", "writeback")
+
+
+@dataclass
+class Stage:
+    """One pipeline stage (a resource): when it is next free, and what it has done."""
+
+    name: str
+    track: str
+    free: int = 0
+    busy: int = 0
+
+
+@dataclass
+class LayerTiming:
+    name: str
+    vectors_per_sample: int
+    chunks: int                     # runs per sample
+    ii: dict[str, int]              # initiation interval per stage (cycles)
+    lat: dict[str, int]             # latency per stage (cycles)
+    start: int = 0
+    end: int = 0
+    row_done: list = field(default_factory=list)   # per sample, per chunk: end cycle
+    busy: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cycles(self) -> int:
+        return self.end - self.start
+
+    @property
+    def bound(self) -> str:
+        """The stage whose work bounded the layer (largest busy time)."""
+        return max(STAGES, key=lambda s: self.busy.get(s, 0))
+
+
+@dataclass
+class Slice:
+    track: str
+    name: str
+    start: int
+    dur: int
+    args: dict
+
+
+class Timeline:
+    """Slices recorded during a run; ``detail`` 'row' (one per run and stage) or 'layer'."""
+
+    def __init__(self, detail: str = "row"):
+        self.detail = detail
+        self.slices: list[Slice] = []
+
+    def add(self, track: str, name: str, start: int, end: int, **args) -> None:
+        if end > start:
+            self.slices.append(Slice(track, name, start, end - start, args))
+
+
+def _cycles(seconds: float, clock_hz: float) -> int:
+    return max(1, math.ceil(seconds * clock_hz - 1e-9))
+
+
+def layer_timing(arch: Architecture, layer, lm) -> LayerTiming:
+    """Service times of one mapped layer's stages (cycles per vector)."""
+    a = arch.arrays
+    f = arch.clock_Hz
+    nf = arch.spec.chip.number_format
+    bits = layer.input.bits
+    if nf.input_encoding == "parallel":
+        cycles_in = 1
+    else:
+        d = nf.input_bits_per_cycle
+        cycles_in = (math.ceil((bits - 1) / d) + 1) if layer.input.signed else math.ceil(bits / d)
+    m = a.columns_per_adc
+    t_read = _cycles(arch.read_latency_s, f)
+    t_conv = _cycles(arch.conversion_latency_s, f)
+    array_cycle = max(t_read, m * t_conv) if a.sample_and_hold else m * (t_read + t_conv)
+    row_groups = math.ceil(a.rows / a.active_rows)
+    compute = cycles_in * row_groups * array_cycle
+    pes = max(1, math.ceil(lm.arrays / a.count))
+    k_bits = sum(len(g.rows_kept) * g.col_tiles for g in lm.groups) * bits
+    pe_buf = arch.get("pe", "buffer")
+    fetch = math.ceil(k_bits / (pe_buf.model.width_bits * pes)) if pe_buf is not None else 1
+    out_bits = sum(len(g.cols_kept) for g in lm.groups) * bits
+    link = arch.get("tile", "interconnect")
+    wb = math.ceil(out_bits / link.model.width_bits) if link is not None else 1
+    row_tiles = max(g.row_tiles for g in lm.groups) if lm.groups else 1
+    red_lat = 1 + (math.ceil(math.log2(row_tiles)) if row_tiles > 1 else 0)
+    if layer.kind == "conv2d":
+        per_sample = int(layer.output_shape[-2]) * int(layer.output_shape[-1])
+        chunks = int(layer.output_shape[-2])
+    elif layer.kind == "matmul":
+        per_sample = int(np.prod(layer.output_shape[:-1]))
+        chunks = 1
+    else:
+        per_sample = int(np.prod(layer.output_shape[:-1])) if len(layer.output_shape) > 1 else 1
+        chunks = 1
+    dup = max(1, lm.duplicate)
+    ii = {"fetch": max(1, fetch), "compute": max(1, math.ceil(compute / dup)), "reduce": 1, "writeback": max(1, wb)}
+    lat = {"fetch": max(1, fetch), "compute": compute, "reduce": red_lat, "writeback": max(1, wb)}
+    return LayerTiming(layer.name, per_sample, chunks, ii, lat)
+
+
+def _producers(trace) -> dict[str, list[str]]:
+    """CIM layers whose outputs a layer reads (through pooling, adds, concatenations)."""
+    names = [layer.name for layer in trace.layers]
+    edges = getattr(trace, "layer_edges", None) or []
+    prod: dict[str, list[str]] = {n: [] for n in names}
+    for e in edges:
+        src, dst = e.get("src") or e.get("from"), e.get("dst") or e.get("to")
+        if src in prod and dst in prod and src not in prod[dst]:
+            prod[dst].append(src)
+    if not edges:
+        for i in range(1, len(names)):
+            prod[names[i]] = [names[i - 1]]
+    return prod
+
+
+def _rows_needed(layer, y: int, chunks: int, producer_rows: int) -> int:
+    """Producer output rows (count) that output row y of ``layer`` needs."""
+    if layer.kind != "conv2d" or chunks <= 1:
+        return producer_rows
+    h_in = int(layer.input_shape[-2])
+    kh = layer.kernel[0]
+    last_in = min(h_in - 1, y * layer.stride[0] + (kh - 1) * layer.dilation[0] - layer.padding[0])
+    return min(producer_rows, max(1, math.ceil((last_in + 1) * producer_rows / h_in)))
+
+
+@dataclass
+class TimingResult:
+    layers: list[LayerTiming]
+    total_cycles: int
+    events: int
+    timeline: Timeline | None
+    dataflow: str
+    granularity: str
+
+    def stage_busy(self) -> dict[str, int]:
+        return {lt.name: max(lt.busy.values()) for lt in self.layers}
+
+
+def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, dataflow: str = "layer",
+                    granularity: str = "row", timeline: Timeline | None = None) -> TimingResult:
+    """Run the timing model of ``samples`` inferences of ``trace`` as mapped on ``arch``."""
+    env = simpy.Environment()
+    layers = [layer_timing(arch, layer, lm) for layer, lm in zip(trace.layers, mapping.layers)]
+    by_name = {lt.name: lt for lt in layers}
+    trace_layers = {layer.name: layer for layer in trace.layers}
+    producers = _producers(trace)
+    per_tile = arch.spec.chip.tiles.pes.count
+    # Private stages per layer; the writeback link is shared by the layers of a tile.
+    links: dict[int, Stage] = {}
+    stages: dict[str, dict[str, Stage]] = {}
+    for lt, lm in zip(layers, mapping.layers):
+        tile = lm.placement[0][0] if lm.placement else 0
+        link = links.setdefault(tile, Stage("writeback", f"tile {tile} link"))
+        stages[lt.name] = {"fetch": Stage("fetch", f"{lt.name} / PE buffers"),
+                           "compute": Stage("compute", f"{lt.name} / arrays"),
+                           "reduce": Stage("reduce", f"{lt.name} / shift-add + adder tree"),
+                           "writeback": link}
+        lt.row_done = [[None] * lt.chunks for _ in range(samples)]
+        lt.busy = {s: 0 for s in STAGES}
+    row_events: dict[tuple[str, int, int], simpy.Event] = {}
+    done_events = {lt.name: env.event() for lt in layers}
+    counter = {"events": 0}
+
+    def row_event(name, s, y):
+        key = (name, s, y)
+        if key not in row_events:
+            row_events[key] = env.event()
+        return row_events[key]
+
+    def mark(lt: LayerTiming, s: int, y: int, end: int):
+        if end > env.now:
+            yield env.timeout(end - env.now)
+        lt.row_done[s][y] = end
+        row_event(lt.name, s, y).succeed()
+
+    def process(lt: LayerTiming):
+        layer = trace_layers[lt.name]
+        prods = producers[lt.name]
+        st = stages[lt.name]
+        first_start = None
+        per_chunk = [lt.vectors_per_sample // lt.chunks] * lt.chunks
+        for k in range(lt.vectors_per_sample - sum(per_chunk)):
+            per_chunk[k] += 1
+        ready = 0
+        if dataflow == "layer":
+            for p in prods:
+                yield done_events[p]
+            ready = max([by_name[p].end for p in prods], default=0)
+        markers = []
+        for s in range(samples):
+            for y in range(lt.chunks):
+                if dataflow == "pipeline":
+                    ready = 0
+                    for p in prods:
+                        plt = by_name[p]
+                        need = _rows_needed(layer, y, lt.chunks, plt.chunks)
+                        for s_p in range(s + 1):
+                            last_needed = plt.chunks - 1 if s_p < s else need - 1
+                            yield row_event(p, s_p, last_needed)
+                            ready = max(ready, plt.row_done[s_p][last_needed])
+                n = per_chunk[y]
+                if granularity == "row":
+                    groups = [[Run(ready, 0, n)]]
+                else:
+                    groups = [[Run(ready, 0, 1)] for _ in range(n)]
+                end = ready
+                for runs in groups:
+                    for stage_name in STAGES:
+                        stage = st[stage_name]
+                        t0 = runs[0].start
+                        if t0 > env.now:
+                            yield env.timeout(t0 - env.now)
+                        counter["events"] += 1
+                        starts, runs, stage.free = serve(runs, lt.ii[stage_name], lt.lat[stage_name], stage.free)
+                        work = sum(r.count for r in starts) * lt.ii[stage_name]
+                        stage.busy += work
+                        lt.busy[stage_name] += work
+                        if first_start is None:
+                            first_start = starts[0].start
+                        if timeline is not None and timeline.detail == "row":
+                            timeline.add(stage.track, f"{lt.name} row {y}" + (f" s{s}" if samples > 1 else ""),
+                                         starts[0].start, max(r.last for r in starts) + lt.ii[stage_name],
+                                         stage=stage_name, layer=lt.name, vectors=sum(r.count for r in starts))
+                    end = max(end, max(r.last for r in runs))
+                markers.append(env.process(mark(lt, s, y, end)))
+        for mk in markers:
+            yield mk
+        lt.start = first_start or 0
+        lt.end = max(max(r) for r in lt.row_done)
+        if timeline is not None and timeline.detail == "layer":
+            for stage_name in STAGES:
+                timeline.add(f"{lt.name} / {stage_name}", lt.name, lt.start, lt.end, stage=stage_name,
+                             busy_cycles=lt.busy[stage_name])
+        done_events[lt.name].succeed()
+
+    for lt in layers:
+        env.process(process(lt))
+    env.run()
+    total = max((lt.end for lt in layers), default=0)
+    return TimingResult(layers, total, counter["events"], timeline, dataflow, granularity)

@@ -1,0 +1,69 @@
+"""``cimsim.simulate(arch, trace) -> Report``: functional pass, timing, energy, area.
+
+The data flow is the one the layout shows: the trace's layers are mapped onto the
+architecture (:mod:`cimsim.mapping`), run through the Numba kernels for exact outputs and
+activity counts (:mod:`cimsim.kernels`), timed by the discrete-event engine
+(:mod:`cimsim.engine`), costed (:mod:`cimsim.cost`), and gathered into one
+:class:`~cimsim.report.report.Report`.
+
+Energy = dynamic energy from activity (per component, per layer) + leakage x latency.
+All energies and latencies are per inference (the functional pass runs on the trace's
+recorded samples; dynamic energy is divided by their number).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from cimsim.architecture import Architecture, load_architecture
+from cimsim.cost.energy import layer_energy
+from cimsim.engine.sim import Timeline, simulate_timing
+from cimsim.kernels.layer import simulate_layer
+from cimsim.kernels.readout import Readout
+from cimsim.mapping.mapper import map_network
+from cimsim.report.report import LayerReport, Report
+
+
+def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None, device=None,
+             dataflow: str = "layer", samples: int | None = None, timeline: Timeline | None = None,
+             granularity: str = "row", sets: Iterable[str] = (), progress=None) -> Report:
+    """Simulate ``trace`` (a :class:`cimsim.trace.Trace`) on ``arch`` (file or Architecture)."""
+    from cimsim.accuracy import default_device, default_readout
+
+    if isinstance(arch, str) or not isinstance(arch, Architecture):
+        arch = load_architecture(arch, sets)
+    readout = readout if readout is not None else default_readout(arch)
+    device = device if device is not None else default_device(arch)
+    n = min(samples or trace.sample_count, trace.sample_count)
+    t0 = time.perf_counter()
+    mapping = map_network(trace, arch)
+    t_map = time.perf_counter() - t0
+    layers: list[LayerReport] = []
+    t1 = time.perf_counter()
+    for layer, lm in zip(trace.layers, mapping.layers):
+        res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, n))
+        energy = {k: v / n for k, v in layer_energy(arch, lm, res, layer, n).items()}
+        act = {k: v / n for k, v in res.activity().items()}
+        layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,
+                                  utilisation=lm.utilisation, energy_J=energy, activity=act,
+                                  tiles=sorted({p[0] for p in lm.placement})))
+        if progress is not None:
+            progress(layer.name)
+    t_func = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    timing = simulate_timing(arch, trace, mapping, samples=1, dataflow=dataflow, granularity=granularity,
+                             timeline=timeline)
+    t_time = time.perf_counter() - t2
+    for lr, lt in zip(layers, timing.layers):
+        lr.start_cycle, lr.end_cycle = lt.start, lt.end
+        lr.bound = lt.bound
+        lr.busy_cycles = dict(lt.busy)
+    return Report.build(arch, trace, layers, timing, readout=repr(readout), dataflow=dataflow, samples=n,
+                        wall={"map_s": t_map, "functional_s": t_func, "timing_s": t_time,
+                              "events": timing.events})
+
+
+def leakage_energy(arch: Architecture, seconds: float) -> dict[str, float]:
+    return {inst.name: inst.leakage_W * seconds for inst in arch.instances if inst.leakage_W}
+
