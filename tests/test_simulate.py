@@ -1,0 +1,116 @@
+"""End to end: cimsim.simulate / cimsim run / compare; conservation and accounting checks."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cimsim.architecture import load_architecture
+from cimsim.cli import main
+from cimsim.cost.energy import layer_energy
+from cimsim.kernels.layer import simulate_layer
+from cimsim.mapping.mapper import map_layer
+from cimsim.simulate import simulate
+from cimsim.trace import load
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "arch/neurosim-rram-22nm.yaml"
+VGG8 = ROOT / "traces/vgg8-cifar10.cimtrace"
+
+
+@pytest.fixture(scope="module")
+def vgg8():
+    return load(VGG8)
+
+
+@pytest.fixture(scope="module")
+def report(vgg8):
+    return simulate(str(DEFAULT), vgg8, samples=1)
+
+
+def test_energy_is_conserved(report):
+    comp = report.energy_by_component()
+    layers = sum(lr.energy_total_J for lr in report.layers)
+    assert report.energy_J == pytest.approx(sum(comp.values()), rel=1e-12)
+    assert report.energy_J == pytest.approx(layers + report.leakage_J, rel=1e-12)
+    assert sum(report.energy_by_tile().values()) == pytest.approx(layers, rel=1e-12)
+    assert report.leakage_J == pytest.approx(report.leakage_W * report.latency_s, rel=1e-12)
+
+
+def test_ops_are_twice_the_trace_macs(report, vgg8):
+    assert report.ops == 2 * sum(layer.macs for layer in vgg8.layers)
+    assert report.tops_per_w == pytest.approx(report.ops / report.energy_J / 1e12)
+
+
+def test_zero_inputs_cost_only_static_crossbar_energy(vgg8):
+    arch = load_architecture(DEFAULT)
+    layer = vgg8.layers[1]
+    lm = map_layer(layer, arch)
+    zx = int(np.asarray(layer.input.zero_point).reshape(-1)[0])
+    zeros = np.full((1,) + tuple(layer.input_shape), zx, dtype=np.int64)
+    r = simulate_layer(layer, lm, arch, x_codes=zeros)
+    e = layer_energy(arch, lm, r, layer, 1)
+    act = r.activity()
+    assert act["input_levels"] == 0 and act["column_levels"] == 0
+    assert "array.dac" not in e                           # no row was driven
+    xb = arch.require("array", "crossbar").model
+    static = act["reads"] * xb.columns * xb.rows * xb.column_wire_capacitance_per_cell_F * xb.read_voltage_V ** 2
+    assert e["array.crossbar"] == pytest.approx(static, rel=1e-12)
+
+
+def test_run_cli_writes_report_and_csv_with_units(tmp_path, capsys):
+    out = tmp_path / "o"
+    tl = tmp_path / "tl.json"
+    code = main(["run", str(DEFAULT), str(VGG8), "-n", "1", "-o", str(out), "--timeline", str(tl),
+                 "--timeline-detail", "layer"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "TOPS/W" in text and "per inference" in text
+    d = json.loads((out / "report.json").read_text())
+
+    def check_units(node):
+        if isinstance(node, dict):
+            if "value" in node:
+                assert "unit" in node, node
+            for v in node.values():
+                check_units(v)
+        elif isinstance(node, list):
+            for v in node:
+                check_units(v)
+    check_units(d)
+    assert d["summary"]["energy_per_inference"]["unit"] == "J"
+    rows = list(csv.reader((out / "layers.csv").open()))
+    assert rows[0][0] == "layer" and len(rows) == 1 + 8
+    assert "[J]" in rows[0][-1]
+    assert json.loads(tl.read_text())["traceEvents"]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_compare_adc_energy_falls_with_bits_under_two_models(tmp_path, capsys):
+    archs = []
+    for bits in (7, 5, 4):
+        p = tmp_path / f"adc{bits}.yaml"
+        p.write_text(f"extends: {DEFAULT}\nname: adc{bits}\nchip:\n  tiles:\n    pes:\n      arrays:\n"
+                     f"        readout: {{bits: {bits}}}\n")
+        archs.append(str(p))
+    for model in ("neurosim_sar", "murmann"):
+        out = tmp_path / f"cmp-{model}.json"
+        assert main(["compare", *archs, "--workload", str(VGG8), "-n", "1", "--adc-model", model,
+                     "--json", str(out)]) == 0
+        d = json.loads(out.read_text())
+        adc = [d["metrics"]["E array.adc"][f"adc{b}"]["value"] for b in (7, 5, 4)]
+        assert adc[0] > adc[1] > adc[2] > 0, (model, adc)
+    text = capsys.readouterr().out
+    assert "ratios against adc7" in text
+
+
+def test_pipeline_report_throughput_from_bottleneck(vgg8):
+    rep = simulate(str(DEFAULT), vgg8, samples=1, dataflow="pipeline")
+    lbl = simulate(str(DEFAULT), vgg8, samples=1, dataflow="layer")
+    assert rep.latency_s < lbl.latency_s
+    assert rep.inferences_per_s > lbl.inferences_per_s
+    assert rep.interval_cycles == max(max(lr.busy_cycles.values()) for lr in rep.layers)
