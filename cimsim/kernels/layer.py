@@ -17,7 +17,7 @@ from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 from cimsim.kernels.mvm import DeviceEffects, MVMResult, crossbar_mvm
 from cimsim.kernels.readout import Readout, SenseAmp
-from cimsim.mapping.mapper import LayerMapping, centred_weight_matrix
+from cimsim.mapping.mapper import LayerMapping
 
 
 def im2col(x: np.ndarray, kernel, stride, padding, dilation, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
@@ -162,8 +162,7 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
                 gm = lm.groups[0]
                 res.add_group(0, r, gm, a.rows, a.active_rows, xs.shape[1], xq.bits, acc_bits, sense_amp)
         return res
-    w = centred_weight_matrix(layer)
-    n_total = w.shape[1]
+    n_total = layer.weight_matrix_cols
     if layer.kind == "conv2d":
         g_n = layer.groups
         cg = layer.in_channels // g_n
@@ -175,7 +174,7 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
         for gi, gm in enumerate(lm.groups):
             cols, oh, ow = im2col(x[:, gi * cg:(gi + 1) * cg], layer.kernel, layer.stride, layer.padding,
                                   layer.dilation, zx)
-            y = _run_group(gi, cols, w[:, gi * n_per:(gi + 1) * n_per], gm, zx, common, res, digital)
+            y = _run_group(gi, cols, n_per, gm, zx, common, res, digital)
             outs.append(y.reshape(S, oh, ow, n_per))
         y = np.concatenate(outs, axis=3).transpose(0, 3, 1, 2)
         res.int_output = y
@@ -183,16 +182,16 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     if layer.kind == "linear":
         res = LayerResult(layer.name, np.empty(0))
         flat = x.reshape(-1, x.shape[-1])
-        y = _run_group(0, flat, w, lm.groups[0], zx, common, res, digital)
+        y = _run_group(0, flat, n_total, lm.groups[0], zx, common, res, digital)
         res.int_output = y.reshape(x.shape[:-1] + (n_total,))
         return res
     raise CimsimError(f"layer '{layer.name}': kind '{layer.kind}' cannot be simulated on arrays")
 
 
-def _run_group(gi: int, cols: np.ndarray, w: np.ndarray, gm, zx: int, common: dict, res: LayerResult,
+def _run_group(gi: int, cols: np.ndarray, n_out: int, gm, zx: int, common: dict, res: LayerResult,
                digital: dict) -> np.ndarray:
-    """cols [P, K] x w [K, N] through the group's arrays; pruned outputs are 0."""
-    y = np.zeros((cols.shape[0], w.shape[1]))
+    """cols [P, K] through the group's arrays (n_out outputs); pruned outputs are 0."""
+    y = np.zeros((cols.shape[0], n_out))
     if len(gm.cols_kept) == 0:
         return y
     if np.all(gm.row_layout >= 0):

@@ -163,7 +163,7 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     smax = np.full((n_chunks, si, sa, sj), -np.inf)
     sabs = np.zeros((n_chunks, si, sa, sj))
     ssum = np.zeros((n_chunks, si, sa, sj))
-    fused = (mode == IDEAL or mode == UNIFORM) and prm.shape[2] == 1 and not collect
+    fused = (mode == IDEAL or mode == UNIFORM) and prm.shape[2] == 1 and (mode == IDEAL or not collect)
     chunk = (S + n_chunks - 1) // n_chunks
     for t in prange(n_chunks):
         p = np.empty(J)
@@ -210,7 +210,20 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     off = gmin * ones
                     if fused:
                         za = nz[t, a]
-                        if mode == IDEAL:
+                        if mode == IDEAL and collect:
+                            mn = smin[t, i, a]
+                            mx = smax[t, i, a]
+                            sb = sabs[t, i, a]
+                            sm = ssum[t, i, a]
+                            for j in range(J):
+                                v = (acc[j] - ref[j] * ones) + off
+                                za[j] += v != 0.0
+                                col[j] += fw[j] * v
+                                mn[j] = min(mn[j], v)
+                                mx[j] = max(mx[j], v)
+                                sb[j] += abs(v)
+                                sm[j] += v
+                        elif mode == IDEAL:
                             for j in range(J):
                                 v = (acc[j] - ref[j] * ones) + off
                                 za[j] += v != 0.0
@@ -416,15 +429,29 @@ def _pack_inputs(sl: "InputSlices", rows_active: int) -> tuple[np.ndarray, int]:
                    rows_active, A, Wd), A
 
 
+@njit(cache=True, parallel=True)
+def _pack_digit_planes(digits, rows_active, A, C):
+    """Cell digits (K, J) -> bit planes (A, C, Wd, J): row r of row group a at bit r % 64 of
+    word (r - a R) // 64 of plane b = bit b of the digit."""
+    K, J = digits.shape
+    Wd = (rows_active + 63) // 64
+    out = np.zeros((A, C, Wd, J), np.uint64)
+    for a in prange(A):
+        for r in range(a * rows_active, min(K, (a + 1) * rows_active)):
+            rr = r - a * rows_active
+            w = rr >> 6
+            bit = np.uint64(1) << np.uint64(rr & 63)
+            dr = digits[r]
+            for b in range(C):
+                plane = out[a, b, w]
+                for j in range(J):
+                    if (dr[j] >> b) & 1:
+                        plane[j] |= bit
+    return out
+
+
 def _pack_digits(enc: Encoded, rows_active: int, A: int) -> np.ndarray:
-    K, J = enc.digits.shape
-    C = enc.bits_per_cell
-    d = np.zeros((A * rows_active, J), dtype=np.uint8)
-    d[:K] = enc.digits
-    d = d.reshape(A, rows_active, J).transpose(0, 2, 1)  # (A, J, R)
-    planes = np.stack([(d >> b) & 1 for b in range(C)], axis=1)  # (A, C, J, R)
-    packed = pack_rows(planes, axis=-1)                          # (A, C, J, Wd)
-    return np.ascontiguousarray(packed.transpose(0, 1, 3, 2))    # (A, C, Wd, J)
+    return _pack_digit_planes(np.ascontiguousarray(enc.digits), rows_active, A, enc.bits_per_cell)
 
 
 def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: bool,

@@ -104,7 +104,7 @@ class WeightEncoding:
             )
         if not (1 <= bits_per_cell <= 8):
             raise CimsimError(f"bits per cell must be 1 to 8; found {bits_per_cell}")
-        return w.astype(np.int64)
+        return w.astype(np.int64 if weight_bits > 30 else np.int32, copy=False)
 
     @staticmethod
     def _slice(u: np.ndarray, n_digits: int, c: int) -> list[np.ndarray]:
@@ -116,17 +116,12 @@ class WeightEncoding:
         """Stack per-output digit columns output-major: for each output n, all its columns."""
         per_out = sum(len(g) for g in groups)
         k, n = groups[0][0].shape
-        digits = np.empty((k, n * per_out), dtype=np.uint8)
-        col = 0
-        fac = np.empty(per_out, dtype=np.int64)
+        # (K, N, per_out) -> (K, N * per_out): contiguous, output-major.
+        digits = np.stack([d for g in groups for d in g], axis=-1).reshape(k, n * per_out)
+        fac = np.asarray([f for fs in factors for f in fs], dtype=np.int64)
         ref = np.zeros(per_out, dtype=np.int64)
-        for gi, g in enumerate(groups):
-            for di, d in enumerate(g):
-                digits[:, col::per_out] = d
-                fac[col] = factors[gi][di]
-                if refs is not None:
-                    ref[col] = refs[gi][di]
-                col += 1
+        if refs is not None:
+            ref[:] = [r for rs in refs for r in rs]
         column_output = np.repeat(np.arange(n, dtype=np.int64), per_out)
         return digits, column_output, np.tile(fac, n), np.tile(ref, n), per_out
 

@@ -106,9 +106,12 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
         row_layout = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         while row_layout.size and row_layout[-1] == -1:
             row_layout = row_layout[:-1]
-    sub = np.zeros((len(row_layout), len(cols_kept)), dtype=np.int64)
-    real = row_layout >= 0
-    sub[real] = w[np.ix_(row_layout[real], cols_kept)]
+    if row_blocks is None and row_keep is None and col_keep is None:
+        sub = w                                   # nothing skipped or reordered: no copy
+    else:
+        sub = np.zeros((len(row_layout), len(cols_kept)), dtype=w.dtype)
+        real = row_layout >= 0
+        sub[real] = w[np.ix_(row_layout[real], cols_kept)]
     enc = encoding.encode(sub, weight_bits, a.bits_per_cell)
     cpw = enc.columns_per_output
     usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
@@ -121,7 +124,7 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
     row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
     col_tiles = math.ceil(len(cols_kept) / per_array) if len(cols_kept) else 0
     column_tile = np.repeat(np.arange(len(cols_kept)) // per_array, cpw)
-    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout, sub.sum(axis=0))
+    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout, sub.sum(axis=0, dtype=np.int64))
 
 
 def _layer_keep(layer) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -177,11 +180,14 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
 
 
 def centred_weight_matrix(layer) -> np.ndarray:
-    """The unrolled weight matrix (K x N) minus its zero points, int64."""
+    """The unrolled weight matrix (K x N) minus its zero points (int32, or int64 with zero points)."""
     from cimsim.trace.format import expand_param
 
     wq = layer.weight
-    w = wq.values.astype(np.int64) - expand_param(layer, wq.zero_point, wq.granularity).astype(np.int64)
+    if not np.any(np.asarray(wq.zero_point)):
+        w = wq.values.astype(np.int32)
+    else:
+        w = wq.values.astype(np.int64) - expand_param(layer, wq.zero_point, wq.granularity).astype(np.int64)
     return w.reshape(w.shape[0], -1).T
 
 
