@@ -164,7 +164,13 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     sabs = np.zeros((n_chunks, si, sa, sj))
     ssum = np.zeros((n_chunks, si, sa, sj))
     fused = (mode == IDEAL or mode == UNIFORM) and prm.shape[2] == 1 and (mode == IDEAL or not collect)
-    chunk = (S + n_chunks - 1) // n_chunks
+    # Work items are (row group, sample) pairs, split evenly over the threads (so a layer
+    # with one input vector, like a classifier, still uses every core), row-group-major so
+    # that consecutive items reuse the same cell planes; each thread keeps its own output
+    # rows and adds them at the end.
+    n_items = S * A
+    chunk = (n_items + n_chunks - 1) // n_chunks
+    yt = np.zeros((n_chunks, S, n_out))
     for t in prange(n_chunks):
         p = np.empty(J)
         q = np.empty(J)
@@ -172,86 +178,90 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
         col = np.empty(J)
         fw = np.empty(J)
         cl = clip[t]
-        for s in range(t * chunk, min(S, (t + 1) * chunk)):
+        yy = yt[t]
+        for item in range(t * chunk, min(n_items, (t + 1) * chunk)):
+            a = item // S
+            s = item - a * S
             col[:] = 0.0
             for i in range(I):
                 wi = slice_w[i]
                 for j in range(J):
                     fw[j] = wi * factor[j]
-                for a in range(A):
-                    ones = 0
+                ones = 0
+                for e in range(E):
+                    cnt = 0
+                    for w in range(Wd):
+                        cnt += popcount64(xpk[s, i, e, a, w])
+                    ones += cnt << e
+                acc[:] = 0
+                if ones != 0:
                     for e in range(E):
-                        cnt = 0
+                        if Wd == 2:  # 65..128 rows per read: both words in one pass
+                            x0 = xpk[s, i, e, a, 0]
+                            x1 = xpk[s, i, e, a, 1]
+                            for b in range(C):
+                                r0 = dpk[a, b, 0]
+                                r1 = dpk[a, b, 1]
+                                sh = e + b
+                                for j in range(J):
+                                    acc[j] += (popcount64(x0 & r0[j]) + popcount64(x1 & r1[j])) << sh
+                            continue
                         for w in range(Wd):
-                            cnt += popcount64(xpk[s, i, e, a, w])
-                        ones += cnt << e
-                    acc[:] = 0
-                    if ones != 0:
-                        for e in range(E):
-                            if Wd == 2:  # 65..128 rows per read: both words in one pass
-                                x0 = xpk[s, i, e, a, 0]
-                                x1 = xpk[s, i, e, a, 1]
-                                for b in range(C):
-                                    r0 = dpk[a, b, 0]
-                                    r1 = dpk[a, b, 1]
-                                    sh = e + b
-                                    for j in range(J):
-                                        acc[j] += (popcount64(x0 & r0[j]) + popcount64(x1 & r1[j])) << sh
+                            xv = xpk[s, i, e, a, w]
+                            if xv == 0:
                                 continue
-                            for w in range(Wd):
-                                xv = xpk[s, i, e, a, w]
-                                if xv == 0:
-                                    continue
-                                for b in range(C):
-                                    row = dpk[a, b, w]
-                                    sh = e + b
-                                    for j in range(J):
-                                        acc[j] += popcount64(xv & row[j]) << sh
-                    off = gmin * ones
-                    if fused:
-                        za = nz[t, a]
-                        if mode == IDEAL and collect:
-                            mn = smin[t, i, a]
-                            mx = smax[t, i, a]
-                            sb = sabs[t, i, a]
-                            sm = ssum[t, i, a]
-                            for j in range(J):
-                                v = (acc[j] - ref[j] * ones) + off
-                                za[j] += v != 0.0
-                                col[j] += fw[j] * v
-                                mn[j] = min(mn[j], v)
-                                mx[j] = max(mx[j], v)
-                                sb[j] += abs(v)
-                                sm[j] += v
-                        elif mode == IDEAL:
-                            for j in range(J):
-                                v = (acc[j] - ref[j] * ones) + off
-                                za[j] += v != 0.0
-                                col[j] += fw[j] * v
-                        else:
-                            pi = i if prm.shape[0] > 1 else 0
-                            pa = a if prm.shape[1] > 1 else 0
-                            lo = prm[pi, pa, 0, 0]
-                            step = prm[pi, pa, 0, 1]
-                            top = prm[pi, pa, 0, 2] - 1.0
-                            ca = cl[a]
-                            for j in range(J):
-                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
-                                ca[j] += (k < 0.0) | (k > top)
-                                v = lo + min(max(k, 0.0), top) * step
-                                za[j] += v != 0.0
-                                col[j] += fw[j] * v
-                        continue
-                    for j in range(J):
-                        p[j] = (acc[j] - ref[j] * ones) + off
-                    if collect:
-                        _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
-                    _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], cl[a], rbits[t, a])
-                    for j in range(J):
-                        col[j] += fw[j] * q[j]
-            ys = y[s]
+                            for b in range(C):
+                                row = dpk[a, b, w]
+                                sh = e + b
+                                for j in range(J):
+                                    acc[j] += popcount64(xv & row[j]) << sh
+                off = gmin * ones
+                if fused:
+                    za = nz[t, a]
+                    if mode == IDEAL and collect:
+                        mn = smin[t, i, a]
+                        mx = smax[t, i, a]
+                        sb = sabs[t, i, a]
+                        sm = ssum[t, i, a]
+                        for j in range(J):
+                            v = (acc[j] - ref[j] * ones) + off
+                            za[j] += v != 0.0
+                            col[j] += fw[j] * v
+                            mn[j] = min(mn[j], v)
+                            mx[j] = max(mx[j], v)
+                            sb[j] += abs(v)
+                            sm[j] += v
+                    elif mode == IDEAL:
+                        for j in range(J):
+                            v = (acc[j] - ref[j] * ones) + off
+                            za[j] += v != 0.0
+                            col[j] += fw[j] * v
+                    else:
+                        pi = i if prm.shape[0] > 1 else 0
+                        pa = a if prm.shape[1] > 1 else 0
+                        lo = prm[pi, pa, 0, 0]
+                        step = prm[pi, pa, 0, 1]
+                        top = prm[pi, pa, 0, 2] - 1.0
+                        ca = cl[a]
+                        for j in range(J):
+                            k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
+                            ca[j] += (k < 0.0) | (k > top)
+                            v = lo + min(max(k, 0.0), top) * step
+                            za[j] += v != 0.0
+                            col[j] += fw[j] * v
+                    continue
+                for j in range(J):
+                    p[j] = (acc[j] - ref[j] * ones) + off
+                if collect:
+                    _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
+                _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], cl[a], rbits[t, a])
+                for j in range(J):
+                    col[j] += fw[j] * q[j]
+            ys = yy[s]
             for j in range(J):
                 ys[out_idx[j]] += col[j]
+    for t in range(n_chunks):
+        y += yt[t]
     return y, nz, clip, rbits, smin, smax, sabs, ssum
 
 
@@ -504,7 +514,7 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
     I, (S, K) = sl.cycles, sl.x.shape
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
-    T = min(_threads(), max(1, S))
+    T = min(_threads(), max(1, S * -(-K // rows_active)))
     ref = enc.reference_digit.astype(np.float64)
     out_idx = enc.column_output.astype(np.int64)
     factor = enc.column_factor.astype(np.float64)

@@ -188,7 +188,7 @@ def centred_weight_matrix(layer) -> np.ndarray:
         w = wq.values.astype(np.int32)
     else:
         w = wq.values.astype(np.int64) - expand_param(layer, wq.zero_point, wq.granularity).astype(np.int64)
-    return w.reshape(w.shape[0], -1).T
+    return np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
 
 
 def _group_rows(layer, row_keep_any: np.ndarray, gi: int) -> np.ndarray:
