@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.cimsim-installed
 ARCH   ?= arch/neurosim-rram-22nm.yaml
+WORKLOAD ?= traces/vgg8-cifar10.cimtrace
 
 .PHONY: install demo test bench clean
 
@@ -18,6 +19,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/cimsim describe $(ARCH)
+	$(BIN)/cimsim run $(ARCH) $(WORKLOAD) -o out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

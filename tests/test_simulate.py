@@ -14,7 +14,7 @@ from cimsim.cli import main
 from cimsim.cost.energy import layer_energy
 from cimsim.kernels.layer import simulate_layer
 from cimsim.mapping.mapper import map_layer
-from cimsim.simulate import simulate
+from cimsim.simulation import simulate
 from cimsim.trace import load
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -60,7 +60,7 @@ def register(sub) -> None:
 def _simulate(arch_path: str, trace, args, sets=(), timeline=None):
     from cimsim.accuracy import readout_from_args
     from cimsim.architecture import load_architecture
-    from cimsim.simulate import simulate
+    from cimsim.simulation import simulate
 
     arch = load_architecture(arch_path, list(args.sets) + list(sets))
     ro = readout_from_args(args.readout, arch, args.bits, "layer", 4, 8) if args.readout != "arch" or args.bits else None
