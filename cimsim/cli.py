@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "cimsim.trace.cli",
     "cimsim.mapping.cli",
     "cimsim.engine.cli",
+    "cimsim.report.plot",
     "cimsim.accuracy",
 )
 

@@ -43,7 +43,7 @@ def test_capacity_by_hand_for_each_encoding():
     assert load_architecture(DEFAULT).weight_capacity == 6144 * 128 * 25
     # Differential pairs: 7 magnitude bits in 4 cells, twice: 8 columns -> 16 per row.
     diff = load_architecture(ROOT / "arch/variants/neurosim-rram-22nm-differential.yaml")
-    assert diff.weight_capacity == 6144 * 128 * 16
+    assert diff.weight_capacity == 8192 * 128 * 16
     # Offset with a reference column: 4 columns (one weight's digits) reserved per array.
     off = load_architecture(DEFAULT, ["chip.number_format.weight_encoding=offset"])
     assert off.weight_capacity == 6144 * 128 * ((128 - 4) // 4)

@@ -114,3 +114,20 @@ def test_pipeline_report_throughput_from_bottleneck(vgg8):
     assert rep.latency_s < lbl.latency_s
     assert rep.inferences_per_s > lbl.inferences_per_s
     assert rep.interval_cycles == max(max(lr.busy_cycles.values()) for lr in rep.layers)
+
+
+def test_plot_report_and_comparison(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["run", str(DEFAULT), str(VGG8), "-n", "1", "-o", str(out)]) == 0
+    assert main(["plot", str(out / "report.json"), "-o", str(tmp_path / "r.png")]) == 0
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    cmp_json = tmp_path / "c.json"
+    assert main(["compare", str(DEFAULT), str(ROOT / "arch/variants/neurosim-rram-22nm-adc4.yaml"),
+                 "--workload", str(VGG8), "-n", "1", "--json", str(cmp_json)]) == 0
+    assert main(["plot", str(cmp_json), "-o", str(tmp_path / "c.svg")]) == 0
+    assert b"<svg" in (tmp_path / "c.svg").read_bytes()[:400]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"x": 1}')
+    capsys.readouterr()
+    assert main(["plot", str(bad)]) == 2
+    assert "not a cimsim report" in capsys.readouterr().err
