@@ -43,19 +43,13 @@ def default_readout(arch: Architecture) -> Readout:
 
 
 def default_device(arch: Architecture) -> DeviceEffects | None:
-    """Finite on/off ratio of resistive cells, cancelled by a reference column where the
-    encoding has one (offset with reference column); otherwise carried by the read-out only if
-    the architecture says so (``params: {cancel_gmin: false}`` on the arrays). Default: ideal."""
-    a = arch.arrays
-    if a.device.kind == "sram":
+    """The analog effects the architecture's device section states (``cancel_gmin``,
+    ``variation_sigma``, ``variation_seed``); None when the cells behave ideally."""
+    dev = arch.arrays.device
+    if dev.kind == "sram" or (dev.cancel_gmin and dev.variation_sigma == 0.0):
         return None
-    extra = a.params.kwargs()
-    cancel = bool(extra.get("cancel_gmin", True))
-    sigma = float(extra.get("variation_sigma", 0.0))
-    if cancel and sigma == 0.0:
-        return None
-    return DeviceEffects(r_on_ohm=a.device.r_on, r_off_ohm=a.device.resolved_r_off, cancel_gmin=cancel,
-                         variation_sigma=sigma, seed=int(extra.get("variation_seed", 0)))
+    return DeviceEffects(r_on_ohm=dev.r_on, r_off_ohm=dev.resolved_r_off, cancel_gmin=dev.cancel_gmin,
+                         variation_sigma=dev.variation_sigma, seed=dev.variation_seed)
 
 
 @dataclass

@@ -131,3 +131,20 @@ def test_plot_report_and_comparison(tmp_path, capsys):
     capsys.readouterr()
     assert main(["plot", str(bad)]) == 2
     assert "not a cimsim report" in capsys.readouterr().err
+
+
+def test_device_section_sets_analog_effects(vgg8):
+    from cimsim.accuracy import default_device
+
+    assert default_device(load_architecture(DEFAULT)) is None          # Gmin cancelled, no variation
+    arch = load_architecture(DEFAULT, ["chip.tiles.pes.arrays.device.cancel_gmin=false",
+                                       "chip.tiles.pes.arrays.device.variation_sigma=0.02",
+                                       "chip.tiles.pes.arrays.device.variation_seed=7"])
+    dev = default_device(arch)
+    assert (dev.cancel_gmin, dev.variation_sigma, dev.seed, dev.r_on_ohm, dev.r_off_ohm) == (False, 0.02, 7, 6e3, 900e3)
+    layer = vgg8.layers[-1]
+    lm = map_layer(layer, arch)
+    ideal = simulate_layer(layer, lm, arch, samples=slice(0, 1)).int_output
+    noisy = simulate_layer(layer, lm, arch, device=dev, samples=slice(0, 1)).int_output
+    again = simulate_layer(layer, lm, arch, device=dev, samples=slice(0, 1)).int_output
+    assert not np.array_equal(ideal, noisy) and np.array_equal(noisy, again)

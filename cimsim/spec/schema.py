@@ -221,6 +221,12 @@ class Device(Section):
     r_off: Resistance | None = None
     on_off_ratio: Annotated[float, Field(gt=1)] | None = None
     write_energy: Energy | None = Field(None, description="energy to program one cell")
+    cancel_gmin: bool = Field(
+        True, description="a reference column cancels the off-state current Gmin x active rows before the "
+        "read-out (cim-models.md §3); false: the read-out carries it")
+    variation_sigma: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="relative standard deviation of each cell's conductance (seeded Gaussian); 0: none")
+    variation_seed: Annotated[int, Field(ge=0, strict=True)] = 0
 
     @model_validator(mode="after")
     def _check(self):
