@@ -171,12 +171,15 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     n_items = S * A
     chunk = (n_items + n_chunks - 1) // n_chunks
     yt = np.zeros((n_chunks, S, n_out))
+    fwi = np.empty((I, J))             # recombination factor x input-cycle weight, per cycle
+    for i in range(I):
+        for j in range(J):
+            fwi[i, j] = slice_w[i] * factor[j]
     for t in prange(n_chunks):
         p = np.empty(J)
         q = np.empty(J)
         acc = np.empty(J, np.int64)
         col = np.empty(J)
-        fw = np.empty(J)
         cl = clip[t]
         yy = yt[t]
         for item in range(t * chunk, min(n_items, (t + 1) * chunk)):
@@ -184,9 +187,7 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
             s = item - a * S
             col[:] = 0.0
             for i in range(I):
-                wi = slice_w[i]
-                for j in range(J):
-                    fw[j] = wi * factor[j]
+                fw = fwi[i]
                 ones = 0
                 for e in range(E):
                     cnt = 0
@@ -243,12 +244,22 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                         step = prm[pi, pa, 0, 1]
                         top = prm[pi, pa, 0, 2] - 1.0
                         ca = cl[a]
-                        for j in range(J):
-                            k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
-                            ca[j] += (k < 0.0) | (k > top)
-                            v = lo + min(max(k, 0.0), top) * step
-                            za[j] += v != 0.0
-                            col[j] += fw[j] * v
+                        inv = 1.0 / step
+                        if math.frexp(step)[0] == 0.5:
+                            # power-of-two LSB: x * (1/step) is exactly x / step
+                            for j in range(J):
+                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) * inv + 0.5)
+                                ca[j] += (k < 0.0) | (k > top)
+                                v = lo + min(max(k, 0.0), top) * step
+                                za[j] += v != 0.0
+                                col[j] += fw[j] * v
+                        else:
+                            for j in range(J):
+                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
+                                ca[j] += (k < 0.0) | (k > top)
+                                v = lo + min(max(k, 0.0), top) * step
+                                za[j] += v != 0.0
+                                col[j] += fw[j] * v
                     continue
                 for j in range(J):
                     p[j] = (acc[j] - ref[j] * ones) + off
