@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = (
     "cimsim.engine.cli",
     "cimsim.report.plot",
     "cimsim.accuracy",
+    "cimsim.studies.cli",
 )
 
 
