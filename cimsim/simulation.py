@@ -27,8 +27,13 @@ from cimsim.report.report import LayerReport, Report
 
 def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None, device=None,
              dataflow: str = "layer", samples: int | None = None, timeline: Timeline | None = None,
-             granularity: str = "row", sets: Iterable[str] = (), progress=None) -> Report:
-    """Simulate ``trace`` (a :class:`cimsim.trace.Trace`) on ``arch`` (file or Architecture)."""
+             granularity: str = "row", sets: Iterable[str] = (), progress=None,
+             duplicate: dict[str, int] | str | None = None) -> Report:
+    """Simulate ``trace`` (a :class:`cimsim.trace.Trace`) on ``arch`` (file or Architecture).
+
+    ``duplicate``: weight copies per layer name, or ``"auto"`` to balance a pipeline
+    (:func:`cimsim.engine.balance.balance_duplication`).
+    """
     from cimsim.accuracy import default_device, default_readout
 
     if isinstance(arch, str) or not isinstance(arch, Architecture):
@@ -37,7 +42,11 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
     device = device if device is not None else default_device(arch)
     n = min(samples or trace.sample_count, trace.sample_count)
     t0 = time.perf_counter()
-    mapping = map_network(trace, arch)
+    if duplicate == "auto":
+        from cimsim.engine.balance import balance_duplication
+
+        duplicate = balance_duplication(trace, arch)
+    mapping = map_network(trace, arch, duplicate)
     t_map = time.perf_counter() - t0
     layers: list[LayerReport] = []
     t1 = time.perf_counter()

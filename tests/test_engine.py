@@ -166,3 +166,24 @@ def test_trace_events_units():
     tl.add("arrays", "x", 10, 30)
     ev = [e for e in trace_events(tl, 1e9)["traceEvents"] if e["ph"] == "X"][0]
     assert ev["ts"] == pytest.approx(0.01) and ev["dur"] == pytest.approx(0.02)   # microseconds at 1 GHz
+
+
+def test_auto_duplication_balances_pipeline():
+    from cimsim.engine.balance import balance_duplication
+
+    trace = load(VGG8)
+    arch = load_architecture(DEFAULT)
+    dup = balance_duplication(trace, arch)
+    nm1, nmd = map_network(trace, arch), map_network(trace, arch, dup)
+    assert sum(lm.arrays for lm in nmd.layers) <= arch.array_count and nmd.rounds == 1
+    assert max(dup.values()) > 1 and min(dup.values()) == 1
+    for lm, lmd in zip(nm1.layers, nmd.layers):
+        assert lmd.arrays == dup[lm.name] * lm.arrays
+    one = simulate_timing(arch, trace, nm1, dataflow="pipeline")
+    bal = simulate_timing(arch, trace, nmd, dataflow="pipeline")
+    slow1 = max(max(lt.busy.values()) for lt in one.layers)
+    slowd = max(max(lt.busy.values()) for lt in bal.layers)
+    assert slowd * 4 < slow1 and bal.total_cycles < one.total_cycles
+    # a copy divides the compute initiation interval
+    for lt1, ltd in zip(one.layers, bal.layers):
+        assert ltd.ii["compute"] == -(-lt1.lat["compute"] // dup[lt1.name])

@@ -31,6 +31,8 @@ def _common(p) -> None:
     p.add_argument("-n", "--samples", type=int, help="samples of the trace to simulate (default: all recorded)")
     p.add_argument("--readout", default="arch", help="read-out override: ideal, adc, minmax, lsq, binary, ternary, bfp")
     p.add_argument("--bits", type=int, help="read-out bits for --readout")
+    p.add_argument("--duplicate", choices=("none", "auto"), default="none",
+                   help="auto: copy the weights of the slowest layers into free PEs to balance a pipeline")
 
 
 def register(sub) -> None:
@@ -67,7 +69,7 @@ def _simulate(arch_path: str, trace, args, sets=(), timeline=None):
     cb, close = _progress(len(trace.layers), Path(arch_path).stem)
     try:
         return simulate(arch, trace, readout=ro, dataflow=args.dataflow, samples=args.samples,
-                        timeline=timeline, progress=cb)
+                        timeline=timeline, progress=cb, duplicate="auto" if args.duplicate == "auto" else None)
     finally:
         close()
 
