@@ -14,6 +14,8 @@ recorded samples; dynamic energy is divided by their number).
 from __future__ import annotations
 
 import time
+
+import numpy as np
 from typing import Iterable
 
 from cimsim.architecture import Architecture, load_architecture
@@ -64,10 +66,17 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
     timing = simulate_timing(arch, trace, mapping, samples=1, dataflow=dataflow, granularity=granularity,
                              timeline=timeline)
     t_time = time.perf_counter() - t2
+    by_name = {layer.name: layer for layer in trace.layers}
     for lr, lt in zip(layers, timing.layers):
         lr.start_cycle, lr.end_cycle = lt.start, lt.end
         lr.bound = lt.bound
         lr.busy_cycles = dict(lt.busy)
+        # line buffer: producer output rows held x the producer's row size in activation codes
+        for p, rows in lt.line_buffer_rows.items():
+            prod = by_name[p]
+            shape = prod.output_shape
+            row_elems = int(shape[0]) * int(shape[-1]) if prod.kind == "conv2d" else int(np.prod(shape))
+            lr.line_buffer_bits += rows * row_elems * by_name[lt.name].input.bits
     return Report.build(arch, trace, layers, timing, readout=repr(readout), dataflow=dataflow, samples=n,
                         wall={"map_s": t_map, "functional_s": t_func, "timing_s": t_time,
                               "events": timing.events})

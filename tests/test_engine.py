@@ -187,3 +187,13 @@ def test_auto_duplication_balances_pipeline():
     # a copy divides the compute initiation interval
     for lt1, ltd in zip(one.layers, bal.layers):
         assert ltd.ii["compute"] == -(-lt1.lat["compute"] // dup[lt1.name])
+
+
+def test_pipeline_line_buffer_holds_the_kernel_rows():
+    trace = _conv_chain([(4, 8), (8, 8)], hw=8, seed=1)
+    arch = load_architecture(DEFAULT)
+    r = simulate_timing(arch, trace, map_network(trace, arch), dataflow="pipeline")
+    held = r.layers[1].line_buffer_rows["conv0"]
+    # a 3x3 'same' conv reads 3 producer rows; the producer may run at most to the end
+    assert 3 <= held <= 8
+    assert r.layers[0].line_buffer_rows == {}

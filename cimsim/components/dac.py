@@ -18,9 +18,11 @@ class WordlineDriver(Component):
     1.67e-7 mm^2 at 32 nm (cim-models.md section 5), active for ISAAC's 100 ns crossbar read
     cycle.
 
-    - ``drive()``: one row driven for one input cycle: ``reference_power_W *
-      reference_period_s`` (0.35 pJ at 32 nm) times ``(2^bits - 1)`` (**assumption**: a
-      multi-bit driver is a unary array of 1-bit units) times
+    - ``drive(levels=None)``: one row driven for one input cycle at ``levels`` unit levels
+      (default full scale ``2^bits - 1``): ``reference_power_W * reference_period_s``
+      (0.35 pJ at 32 nm) per unit level (**assumption**: a multi-bit driver is a unary array
+      of ``2^bits - 1`` 1-bit units, or one unit pulsed ``levels`` times, so an input digit of
+      value v drives v units, not all of them) times
       ``(read_voltage_V / reference_read_voltage_V)^2`` (**assumption**: ISAAC's figure taken
       at a 0.5 V read voltage), scaled from 32 nm with ``scale_energy``. Latency
       ``drive_time_s``, default one clock cycle (the input register loads on a clock edge; the
@@ -54,8 +56,9 @@ class WordlineDriver(Component):
                              else check_positive("drive_time_s", drive_time_s, o))
         self.units = 2 ** self.bits - 1
 
-    def drive(self) -> ActionCost:
-        e_ref = (self.reference_power_W * self.reference_period_s * self.units
+    def drive(self, levels: int | None = None) -> ActionCost:
+        n = self.units if levels is None else check_int("levels", levels, 0, self.units, owner=self.owner)
+        e_ref = (self.reference_power_W * self.reference_period_s * n
                  * (self.read_voltage_V / self.reference_read_voltage_V) ** 2)
         energy = scale_energy(e_ref, self.reference_node_nm, self.tech.node_nm, flavor=self.tech.flavor)
         return ActionCost(energy, self.drive_time_s)

@@ -9,7 +9,8 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 - ``array.crossbar``: :meth:`Crossbar.activity_energy_J` per array (cells' current from the
   driven input levels and the summed ``x d`` levels; row and column wire charging);
   ``array.sram_macro`` likewise;
-- ``array.dac``: one wordline drive per driven row per read (``input_levels``);
+- ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
+  digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
   mean number of bits resolved;
 - ``array.sense_amp``: one decision per column per read per sense amplifier (ternary: 2);
@@ -63,7 +64,7 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
         sm = arch.require("array", "sram_macro").model
         for arr in result.arrays:
             add("array.sram_macro", sm.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels))
-    add("array.dac", act["input_levels"] * arch.require("array", "dac").model.drive().energy_J)
+    add("array.dac", act["input_levels"] * arch.require("array", "dac").model.drive(levels=1).energy_J)
     if a.readout.kind == "adc":
         adc = arch.require("array", "adc").model
         if act["resolved_bits"]:

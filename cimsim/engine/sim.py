@@ -65,6 +65,7 @@ class LayerTiming:
     end: int = 0
     row_done: list = field(default_factory=list)   # per sample, per chunk: end cycle
     busy: dict[str, int] = field(default_factory=dict)
+    line_buffer_rows: dict[str, int] = field(default_factory=dict)  # pipeline: producer rows held
 
     @property
     def cycles(self) -> int:
@@ -167,6 +168,15 @@ def _rows_needed(layer, y: int, chunks: int, producer_rows: int) -> int:
     return min(producer_rows, max(1, math.ceil((last_in + 1) * producer_rows / h_in)))
 
 
+def _first_row_needed(layer, y: int, chunks: int, producer_rows: int) -> int:
+    """The first producer output row that output row y of ``layer`` still reads."""
+    if layer.kind != "conv2d" or chunks <= 1:
+        return 0
+    h_in = int(layer.input_shape[-2])
+    first_in = max(0, y * layer.stride[0] - layer.padding[0])
+    return min(producer_rows - 1, (first_in * producer_rows) // h_in)
+
+
 @dataclass
 class TimingResult:
     layers: list[LayerTiming]
@@ -242,6 +252,14 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                             last_needed = plt.chunks - 1 if s_p < s else need - 1
                             yield row_event(p, s_p, last_needed)
                             ready = max(ready, plt.row_done[s_p][last_needed])
+                    if s == 0:
+                        for p in prods:
+                            # rows of p finished by now, minus those no longer needed
+                            plt = by_name[p]
+                            done = sum(1 for t in plt.row_done[0] if t is not None and t <= ready)
+                            first = _first_row_needed(layer, y, lt.chunks, plt.chunks)
+                            held = max(0, done - first)
+                            lt.line_buffer_rows[p] = max(lt.line_buffer_rows.get(p, 0), held)
                 n = per_chunk[y]
                 if granularity == "row":
                     groups = [[Run(ready, 0, n)]]

@@ -44,6 +44,7 @@ class LayerReport:
     end_cycle: int = 0
     bound: str = ""
     busy_cycles: dict[str, int] = field(default_factory=dict)
+    line_buffer_bits: int = 0          # pipelined dataflow: input rows held for this layer
 
     @property
     def cycles(self) -> int:
@@ -177,6 +178,7 @@ class Report:
                 "start": q(lr.start_cycle, "cycle"), "end": q(lr.end_cycle, "cycle"),
                 "latency": q(lr.cycles / self.clock_Hz, "s"), "bound_by": lr.bound,
                 "busy": {k: q(v, "cycle") for k, v in lr.busy_cycles.items()},
+                "line_buffer": q(lr.line_buffer_bits, "bit"),
                 "energy": {k: q(v, "J") for k, v in lr.energy_J.items()},
                 "energy_total": q(lr.energy_total_J, "J"),
                 "activity": {k: q(v, _activity_unit(k)) for k, v in lr.activity.items()},

@@ -1,0 +1,182 @@
+"""Run the validation designs and compare cimsim's figures with the published ones.
+
+Workloads:
+
+- ``vgg8``: the shipped VGG-8 / CIFAR-10 trace (``traces/vgg8-cifar10.cimtrace``: NeuroSim's
+  layer list, 8-bit weights and activations), first sample;
+- ``dense``: one seeded synthetic linear layer that fills every array of the chip once
+  (``rows x R`` inputs by ``weight columns x C`` outputs, ``R x C`` = arrays on the chip),
+  run on ``vectors`` input vectors of uniformly distributed unsigned codes (about half of the
+  input bits are ones) with normally distributed signed weights: the peak-rate operating
+  point that chip papers quote.
+
+Weight copies for NeuroSim's pipeline (``Design.copies == "neurosim_pipeline"``) follow
+NeuroSim V1.4 ``Chip.cpp`` ``ChipDesignInitialize``: the speed-up degree is capped at
+``max IFM size / min IFM size`` over the convolutions, ``bound = ceil(max IFM / degree)``, and
+layer ``i`` gets ``ceil((IFM_i / bound)^2)`` copies.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from cimsim.errors import CimsimError
+from cimsim.validation.designs import DESIGNS, Check, Design, Measurement, design_by_key
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VGG8_TRACE = "traces/vgg8-cifar10.cimtrace"
+
+
+@dataclass
+class Row:
+    """One comparison: a published figure against cimsim's."""
+
+    design: Design
+    check: Check
+    cimsim: float
+
+    @property
+    def error_pct(self) -> float:
+        return 100.0 * (self.cimsim - self.check.published) / self.check.published
+
+    @property
+    def within(self) -> bool:
+        return abs(self.error_pct) <= 100.0 * self.check.tolerance + 1e-9
+
+
+@dataclass
+class DesignResult:
+    design: Design
+    measurement: Measurement
+    rows: list[Row] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def resolve(path: str) -> Path:
+    """A repository-relative path (architecture file, trace) as an absolute path."""
+    p = Path(path)
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+@lru_cache(maxsize=4)
+def _load_trace(path: str):
+    from cimsim.trace import load
+
+    full = resolve(path)
+    if not full.is_file():
+        raise CimsimError(
+            f"validation workload trace {full} is missing; it ships with the repository "
+            f"({path}); restore it with `git checkout -- {path}` or regenerate it with "
+            f"`cimsim export vgg8-cifar10 -o {path}`")
+    return load(str(full))
+
+
+def neurosim_pipeline_copies(trace, speed_up_degree: int = 8) -> dict[str, int]:
+    """Weight copies per layer of NeuroSim V1.4's pipeline mode (``Chip.cpp``; module docstring)."""
+    ifm = {layer.name: int(layer.input_shape[-1]) if layer.kind == "conv2d" else 1 for layer in trace.layers}
+    convs = [ifm[layer.name] for layer in trace.layers if layer.kind == "conv2d" and layer.kernel != (1, 1)]
+    if not convs:
+        return {}
+    max_ifm, min_ifm = max(ifm.values()), min(convs)
+    degree = min(speed_up_degree, max_ifm // min_ifm)
+    bound = math.ceil(max_ifm / degree)
+    return {name: max(1, math.ceil((size / bound) ** 2)) for name, size in ifm.items()}
+
+
+def dense_trace(arch, vectors: int, seed: int = 0):
+    """A synthetic linear layer filling every array of ``arch`` once (see module docstring)."""
+    from cimsim.trace.format import GraphNode, Trace
+    from cimsim.trace.synthetic import make_layer
+
+    nf = arch.spec.chip.number_format
+    n_arrays = arch.array_count
+    per_pe = arch.arrays.count
+    # Row tiles R and column tiles C with R x C = arrays and R dividing the arrays of a PE
+    # multiple so that the layer's arrays fill whole PEs.
+    r_tiles = max(d for d in range(1, int(math.isqrt(n_arrays)) + 1) if n_arrays % d == 0)
+    c_tiles = n_arrays // r_tiles
+    k = arch.arrays.rows * r_tiles
+    n = arch.weight_columns * c_tiles
+    if n < 1:
+        raise CimsimError(f"{arch.name}: a {nf.weight_bits}-bit weight does not fit in one array row")
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 1.0, size=(1, vectors, k))
+    w = rng.normal(size=(n, k))
+    layer = make_layer("dense", "linear", x, w, None, wbits=nf.weight_bits, abits=nf.input_bits,
+                       wgran="per_tensor", asigned=False,
+                       array_shape=(arch.arrays.rows, arch.arrays.columns))
+    del per_pe
+    graph = [GraphNode("x", "input", [], shape=[vectors, k]),
+             GraphNode("dense", "linear", ["x"], layer="dense", shape=[vectors, n]),
+             GraphNode("output", "output", ["dense"])]
+    return Trace(name=f"dense-{k}x{n}", layers=[layer], sample_count=1, input_shape=(vectors, k),
+                 graph=graph, provenance={"model": "synthetic dense layer", "seed": seed})
+
+
+def simulate_design(arch, trace, copies: dict[str, int], dataflow: str):
+    """``cimsim.simulate`` with weight copies per layer (the mapping's ``duplicate``)."""
+    from cimsim.accuracy import default_device, default_readout
+    from cimsim.cost.energy import layer_energy
+    from cimsim.engine.sim import simulate_timing
+    from cimsim.kernels.layer import simulate_layer
+    from cimsim.mapping.mapper import map_network
+    from cimsim.report.report import LayerReport, Report
+    from cimsim.simulation import simulate
+
+    if not copies:
+        return simulate(arch, trace, samples=1, dataflow=dataflow)
+    readout, device = default_readout(arch), default_device(arch)
+    mapping = map_network(trace, arch, duplicate=copies)
+    layers = []
+    for layer, lm in zip(trace.layers, mapping.layers):
+        res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, 1))
+        layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,
+                                  utilisation=lm.utilisation, energy_J=layer_energy(arch, lm, res, layer, 1),
+                                  activity=res.activity(), tiles=sorted({p[0] for p in lm.placement})))
+    timing = simulate_timing(arch, trace, mapping, samples=1, dataflow=dataflow)
+    for lr, lt in zip(layers, timing.layers):
+        lr.start_cycle, lr.end_cycle, lr.bound, lr.busy_cycles = lt.start, lt.end, lt.bound, dict(lt.busy)
+    return Report.build(arch, trace, layers, timing, readout=repr(readout), dataflow=dataflow, samples=1,
+                        wall={})
+
+
+def measure(design: Design) -> Measurement:
+    """Simulate one design on its workload and derive every metric its checks name."""
+    from cimsim.architecture import load_architecture
+
+    arch = load_architecture(resolve(design.arch))
+    if design.workload == "vgg8":
+        trace = _load_trace(VGG8_TRACE)
+        trace = _first_sample(trace)
+    elif design.workload == "dense":
+        trace = dense_trace(arch, design.vectors)
+    else:  # pragma: no cover - designs are data checked by tests
+        raise CimsimError(f"design {design.key}: unknown workload {design.workload!r}")
+    copies = neurosim_pipeline_copies(trace) if design.copies == "neurosim_pipeline" else {}
+    report = simulate_design(arch, trace, copies, design.dataflow)
+    return Measurement.from_report(design, arch, report, copies)
+
+
+def _first_sample(trace):
+    return trace
+
+
+def run(keys: list[str] | None = None, progress=None) -> list[DesignResult]:
+    """Measure the designs (all, or those named) and compare with their published figures."""
+    designs = DESIGNS if not keys else [design_by_key(k) for k in keys]
+    out = []
+    for d in designs:
+        t0 = time.perf_counter()
+        m = measure(d)
+        res = DesignResult(d, m, [Row(d, c, m.metrics[c.metric]) for c in d.checks],
+                           time.perf_counter() - t0)
+        out.append(res)
+        if progress is not None:
+            progress(res)
+    return out
