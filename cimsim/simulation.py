@@ -20,6 +20,7 @@ from typing import Iterable
 
 from cimsim.architecture import Architecture, load_architecture
 from cimsim.cost.energy import layer_energy
+from cimsim.errors import CimsimError
 from cimsim.engine.sim import Timeline, simulate_timing
 from cimsim.kernels.layer import simulate_layer
 from cimsim.kernels.readout import Readout
@@ -42,6 +43,8 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
         arch = load_architecture(arch, sets)
     readout = readout if readout is not None else default_readout(arch)
     device = device if device is not None else default_device(arch)
+    if samples is not None and samples < 1:
+        raise CimsimError(f"samples: expected at least 1 sample to simulate; found {samples}")
     n = min(samples or trace.sample_count, trace.sample_count)
     t0 = time.perf_counter()
     if duplicate == "auto":
