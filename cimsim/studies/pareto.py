@@ -52,18 +52,27 @@ def plot_pareto(df, x: str, y: str, out: str | Path, title: str = "") -> Path:
 
     mask, cx, cy = front(df, x, y)
     plt = _figure()
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    n_front = int(mask.sum())
+    listed = n_front <= 12
+    if listed:
+        extra = 0.15 * n_front + 0.1
+        fig, (ax, lax) = plt.subplots(2, 1, figsize=(7.5, 5.5 + extra),
+                                      gridspec_kw={"height_ratios": [5.5, extra]})
+        lax.axis("off")
+    else:
+        fig, ax = plt.subplots(figsize=(7.5, 5.5))
     xs, ys = df[cx].to_numpy(dtype=float), df[cy].to_numpy(dtype=float)
     ax.scatter(xs[~mask], ys[~mask], s=18, color="0.65", label=f"dominated ({int((~mask).sum())})", zorder=2)
     order = np.argsort(xs[mask], kind="stable")
     fx, fy = xs[mask][order], ys[mask][order]
     ax.plot(fx, fy, color="tab:red", lw=1, zorder=3)
-    ax.scatter(fx, fy, s=40, color="tab:red", edgecolor="black", zorder=4,
-               label=f"non-dominated ({int(mask.sum())})")
-    if mask.sum() <= 12:
+    ax.scatter(fx, fy, s=40, color="tab:red", edgecolor="black", zorder=4, label=f"non-dominated ({n_front})")
+    if listed:  # number the front's points on the plot, name them below it
         labels = df["label"].to_numpy()[mask][order]
-        for px, py, lab in zip(fx, fy, labels):
-            ax.annotate(str(lab), (px, py), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        for k, (px, py) in enumerate(zip(fx, fy), 1):
+            ax.annotate(str(k), (px, py), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        lax.text(0.0, 1.0, "\n".join(f"{k}: {lab}" for k, lab in enumerate(labels, 1)), fontsize=7,
+                 va="top", ha="left", family="monospace", transform=lax.transAxes)
     for axis, vals, setter in ((cx, xs, ax.set_xscale), (cy, ys, ax.set_yscale)):
         v = vals[np.isfinite(vals) & (vals > 0)]
         if len(v) and v.max() / v.min() > 100:
