@@ -142,15 +142,19 @@ def test_crossbar_multilevel_conductance():
 
 def test_crossbar_line_charging_by_hand():
     x = create("crossbar", "rram", T22, rows=2, columns=2, include_cell_current=False)
-    # 22 nm: F = 40 nm; row line per cell 0.2 fF/um * 12F = 0.096 fF at VDD 0.8 V,
-    # column line per cell 0.2 fF/um * 4F = 0.032 fF at 0.5 V.
-    # 1 active row: 1*2*0.096 fF*0.64 + 2*2*0.032 fF*0.25 = 0.12288 + 0.032 fJ
-    assert x.read(active_rows=1, mean_level=0).energy_J == pytest.approx(1.5488e-16, rel=1e-12)
+    # 22 nm: F = 22 nm (the node, NeuroSim's tech.featureSize for 1T1R cells); row line per
+    # cell 0.2 fF/um * 12F = 0.0528 fF at VDD 0.8 V, column line per cell 0.2 fF/um * 4F =
+    # 0.0176 fF at 0.5 V.
+    # 1 active row: 1*2*0.0528 fF*0.64 + 2*2*0.0176 fF*0.25 = 0.067584 + 0.0176 fJ
+    assert x.read(active_rows=1, mean_level=0).energy_J == pytest.approx(8.5184e-17, rel=1e-12)
 
 
 def test_crossbar_area_and_write():
-    x = create("crossbar", "rram", T22)  # 128 x 128, 48 F^2, F = 40 nm
-    assert x.area_m2 == pytest.approx(128 * 128 * 48 * (40e-9) ** 2, rel=1e-12)
+    x = create("crossbar", "rram", T22)  # 128 x 128, 48 F^2, F = 22 nm (1T1R: the node)
+    assert x.area_m2 == pytest.approx(128 * 128 * 48 * (22e-9) ** 2, rel=1e-12)
+    # a cross-point array is sized in NeuroSim's wire width (40 nm at 22 nm) when told so
+    xp = create("crossbar", "rram", T22, cell_area_F2=4, feature_size_m=40e-9)
+    assert xp.area_m2 == pytest.approx(128 * 128 * 4 * (40e-9) ** 2, rel=1e-12)
     w = x.write(cells=200)
     # 200 * (2 V)^2 / 6 kOhm * 10 ns; two rows of pulses
     assert w.energy_J == pytest.approx(200 * 4 / 6e3 * 1e-8, rel=1e-12)
@@ -235,9 +239,9 @@ def test_sram_macro_bitline_model_by_hand():
     assert m.write().energy_J == pytest.approx(4 * (4 + 1) * 0.35e-15 * 0.81, rel=1e-12)
     fixed = create("sram_macro", "sram_cim", T28, rows=4, columns=4, energy_per_cell_op_J=1e-15)
     assert fixed.compute(active_rows=3).energy_J == pytest.approx(12e-15, rel=1e-12)
-    # NeuroSim SRAM cell 10F x 28F, F = 40 nm at 22 nm
+    # NeuroSim SRAM cell 10F x 28F, F = the 22 nm node (SubArray.cpp: tech.featureSize)
     assert create("sram_macro", "sram_cim", T22).area_m2 == pytest.approx(
-        128 * 128 * 280 * (40e-9) ** 2, rel=1e-12)
+        128 * 128 * 280 * (22e-9) ** 2, rel=1e-12)
 
 
 # ---------------------------------------------------------------- buffers

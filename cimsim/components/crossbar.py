@@ -8,7 +8,7 @@ from typing import ClassVar
 from cimsim.components._util import check_int, check_nonneg, check_positive, check_real
 from cimsim.components.base import ActionCost, Component, Technology
 from cimsim.components.registry import register
-from cimsim.components.technology import WIRE_CAP_F_PER_M, array_feature_size_m
+from cimsim.components.technology import WIRE_CAP_F_PER_M
 from cimsim.errors import CimsimError
 
 
@@ -38,7 +38,11 @@ class RRAMCrossbar(Component):
       low-resistance cell, NeuroSim's 2 V write voltage, 10 ns pulse). Latency: one pulse per
       row written, all columns of a row in parallel: ``ceil(cells / columns) * write_pulse_s``.
     - Area: ``rows * columns * cell_area_F2 * F^2`` with ``F`` = ``feature_size_m`` (default
-      NeuroSim's array feature size, 40 nm at 22 nm: 0.0768 um^2 per 48 F^2 cell).
+      the technology node, as NeuroSim sizes transistor-access cells: ``SubArray.cpp`` lays a
+      1T1R row out as ``numCol * widthInFeatureSize * tech.featureSize``, ``tech.featureSize``
+      being the node; 0.0232 um^2 per 48 F^2 cell at 22 nm). NeuroSim sizes cross-point cells
+      (no access transistor) with its wire width instead (``cell.featureSize``, 40 nm at
+      22 nm, :func:`technology.array_feature_size_m`): pass that as ``feature_size_m``.
     - Line capacitance per cell: NeuroSim's 0.2 fF/um times the cell width (row line) or
       height (column line); the cell is taken with a 1:3 aspect ratio, 4F x 12F for 48 F^2
       (**assumption** for other areas). ``wire_capacitance_per_cell_F`` (row) and
@@ -82,7 +86,7 @@ class RRAMCrossbar(Component):
         self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, o)
         self.read_pulse_s = check_positive("read_pulse_s", read_pulse_s, o)
         self.cell_area_F2 = check_positive("cell_area_F2", cell_area_F2, o)
-        self.feature_size_m = (array_feature_size_m(tech.node_nm) if feature_size_m is None
+        self.feature_size_m = (tech.node_nm * 1e-9 if feature_size_m is None
                                else check_positive("feature_size_m", feature_size_m, o))
         cell_width = math.sqrt(self.cell_area_F2 * 3.0) * self.feature_size_m
         cell_height = math.sqrt(self.cell_area_F2 / 3.0) * self.feature_size_m

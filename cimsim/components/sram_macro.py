@@ -7,11 +7,7 @@ from typing import ClassVar
 from cimsim.components._util import check_int, check_nonneg, check_positive, check_real
 from cimsim.components.base import ActionCost, Component, Technology
 from cimsim.components.registry import register
-from cimsim.components.technology import (
-    array_feature_size_m,
-    gate_library,
-    leakage_per_transistor_W,
-)
+from cimsim.components.technology import gate_library, leakage_per_transistor_W
 
 
 @register
@@ -32,8 +28,9 @@ class SRAMCIMMacro(Component):
     - ``write()``: one row written: ``columns * (rows * C_bl + C_wl) * VDD^2``; one cycle.
     - Area: ``rows * columns * cell_area_F2 * F^2``; default 280 F^2 = NeuroSim's SRAM cell
       10 F x 28 F (``Param.cpp`` heightInFeatureSizeSRAM / widthInFeatureSizeSRAM, a CIM cell
-      with a decoupled read port, i.e. 8T-like), F = NeuroSim's array feature size (40 nm at
-      22 nm: 0.448 um^2 per cell).
+      with a decoupled read port, i.e. 8T-like), F = the technology node as NeuroSim lays SRAM
+      cells out (``SubArray.cpp``: ``numCol * widthInFeatureSize * tech.featureSize``;
+      0.1355 um^2 per cell at 22 nm).
     - Leakage: ``rows * columns * leaking_transistors_per_cell * I_off * 2F * VDD`` (NeuroSim
       off-current per width; **assumption**: 2 minimum-width transistors off per cell, as in
       a 6T cell holding a value).
@@ -60,7 +57,7 @@ class SRAMCIMMacro(Component):
         self.rows = check_int("rows", rows, 1, None, owner=o)
         self.columns = check_int("columns", columns, 1, None, owner=o)
         self.cell_area_F2 = check_positive("cell_area_F2", cell_area_F2, o)
-        self.feature_size_m = (array_feature_size_m(tech.node_nm) if feature_size_m is None
+        self.feature_size_m = (tech.node_nm * 1e-9 if feature_size_m is None
                                else check_positive("feature_size_m", feature_size_m, o))
         gates = gate_library(tech)
         self.wordline_cap_per_cell_F = (gates.nd2_cap_F / 2 if wordline_cap_per_cell_F is None

@@ -242,8 +242,9 @@ def scale_latency(latency_s: float, from_node_nm: float, to_node_nm: float) -> f
 #: Nodes for which NeuroSim V1.3 ships device data and circuit fits.
 NEUROSIM_NODES_NM: tuple[int, ...] = (130, 90, 65, 45, 32, 22, 14, 10, 7)
 
-#: NeuroSim ``Param.cpp`` array wire width per node (nm): the "featuresize" used for cell
-#: dimensions in F (e.g. a 1T1R cell of 4F x 12F at 22 nm uses F = 40 nm).
+#: NeuroSim ``Param.cpp`` array wire width per node (nm), its ``featuresize``: the width of the
+#: array's wires, and the F of cross-point cells (``cell.featureSize``); transistor-access
+#: cells (1T1R, SRAM) are laid out in the technology node instead (``SubArray.cpp``).
 NEUROSIM_ARRAY_F_NM: dict[int, float] = {
     130: 175.0, 90: 110.0, 65: 105.0, 45: 80.0, 32: 56.0, 22: 40.0, 14: 25.0, 10: 18.0, 7: 18.0,
 }
