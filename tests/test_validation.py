@@ -53,3 +53,107 @@ def test_multibit_driver_energy_in_accounting():
     levels = int(layer.input.values.astype(np.int64).sum())   # parallel 4-bit input: one read per vector
     assert res.activity()["input_levels"] == levels
     assert layer_energy(arch, lm, res, layer, 1)["array.dac"] == pytest.approx(levels * unit)
+
+
+def test_flash_adc_column_current_by_hand():
+    """Fix: NeuroSim charges the sensed column's cell current to its sense amplifier
+    (MultilevelSenseAmp.cpp GetColumnPower, 22 nm LSTP current mode: 0.0631 exp(-2.303 log10 R)
+    W over the 1 ns sensing time); cimsim's flash ADC had no such term, so with the crossbar's
+    include_cell_current: false (NeuroSim's accounting) the cell current was counted nowhere."""
+    adc = create("adc", "neurosim_flash", TECH22, bits=4, column_current=True)
+    # R = 10 kohm at 0.5 V: 0.0631 * exp(-2.303 * 4) W = 6.2995 uW, for 1 ns
+    assert adc.column_energy_J(1e-4) == pytest.approx(6.2995e-15, rel=1e-4)
+    assert adc.column_energy_J(0.0) == 0.0
+    # a 0.25 V read halves the equivalent resistance (NeuroSim's rescaling to its 0.5 V fit)
+    low = create("adc", "neurosim_flash", TECH22, bits=4, column_current=True, read_voltage_V=0.25)
+    assert low.column_energy_J(1e-4) == pytest.approx(adc.column_energy_J(2e-4), rel=1e-12)
+    # the SAR's fixed-column option and its data option give the same column power
+    sar_fixed = create("adc", "neurosim_sar", TECH22, bits=5, column_resistance_ohm=1e4)
+    sar_data = create("adc", "neurosim_sar", TECH22, bits=5, column_current=True)
+    assert sar_fixed.convert().energy_J == pytest.approx(
+        sar_data.convert().energy_J + sar_data.column_energy_J(1e-4), rel=1e-12)
+    with pytest.raises(Exception, match="not both"):
+        create("adc", "neurosim_sar", TECH22, bits=5, column_resistance_ohm=1e4, column_current=True)
+
+
+def _tiny_crossbar_arch(tmp_path, include_cell_current: bool, kind: str = "crossbar"):
+    device = ("{kind: rram, r_on: 100 kohm, on_off_ratio: 17}" if kind == "crossbar" else "{kind: sram}")
+    extra = ("read_voltage: 0.5 V\n        read_pulse: 1 ns\n        params: {include_cell_current: %s}"
+             % str(include_cell_current).lower()) if kind == "crossbar" else ""
+    text = f"""name: tiny
+chip:
+  technology: {{node: 22 nm, vdd: 0.85 V, flavor: LSTP}}
+  clock: 1 GHz
+  number_format: {{weight_encoding: twos_complement, weight_bits: 8, input_bits: 8}}
+  tiles:
+    count: 1
+    pes:
+      count: 1
+      arrays:
+        count: 1
+        kind: {kind}
+        rows: 8
+        columns: 8
+        bits_per_cell: 1
+        device: {device}
+        {extra}
+        readout:
+          kind: adc
+          model: neurosim_flash
+          bits: 4
+          columns_per_adc: 8
+          params: {{column_current: true}}
+"""
+    path = tmp_path / f"tiny-{kind}-{include_cell_current}.yaml"
+    path.write_text(text)
+    return load_architecture(path)
+
+
+def _tiny_layer(seed=3):
+    from cimsim.trace.synthetic import make_layer
+
+    rng = np.random.default_rng(seed)
+    return make_layer("fc", "linear", rng.uniform(0, 1, size=(1, 2, 8)), rng.normal(size=(1, 8)),
+                      wbits=8, abits=8, wgran="per_tensor", asigned=False, array_shape=(8, 8))
+
+
+def _run_tiny(arch, layer):
+    from cimsim.cost.energy import layer_energy
+    from cimsim.kernels.layer import simulate_layer
+    from cimsim.mapping.mapper import map_layer
+
+    lm = map_layer(layer, arch)
+    res = simulate_layer(layer, lm, arch)
+    return lm, res, layer_energy(arch, lm, res, layer, 1)
+
+
+def test_column_current_accounting_by_hand(tmp_path):
+    """The ADC is charged, per conversion, the column current of the data: the conductance of
+    the column read is Gmin per driven row plus dG per driven row whose cell holds a 1."""
+    arch = _tiny_crossbar_arch(tmp_path, include_cell_current=False)
+    layer = _tiny_layer()
+    lm, res, energy = _run_tiny(arch, layer)
+    x = layer.input.values[0].astype(np.int64)                    # (2 vectors, 8 rows), unsigned
+    digits = lm.groups[0].encoded.digits                           # (8 rows, 8 columns) 0/1 cells
+    g_min, g_max = 1 / 1.7e6, 1 / 1e5
+    adc = arch.require("array", "adc").model
+    expected = 0.0
+    for v in range(2):
+        for bit in range(8):
+            on = (x[v] >> bit) & 1                                 # rows driven in this cycle
+            for col in range(8):
+                g = on.sum() * g_min + (on * digits[:, col]).sum() * (g_max - g_min)
+                expected += adc.column_energy_J(g)
+    conversions = 2 * 8 * 8
+    assert res.activity()["conversions"] == conversions
+    assert energy["array.adc"] == pytest.approx(conversions * adc.convert().energy_J + expected, rel=1e-3)
+
+
+def test_column_current_refuses_double_counting(tmp_path):
+    from cimsim.errors import CimsimError
+
+    layer = _tiny_layer()
+    with pytest.raises(CimsimError, match="twice"):
+        _run_tiny(_tiny_crossbar_arch(tmp_path, include_cell_current=True), layer)
+    with pytest.raises(CimsimError, match="no cell conductance"):
+        _run_tiny(_tiny_crossbar_arch(tmp_path, include_cell_current=False, kind="sram_macro"), layer)

@@ -3,6 +3,7 @@ NeuroSim's multilevel sense amplifier, also the building block of the flash ADC.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from cimsim.components._util import check_choice, check_positive
@@ -32,6 +33,41 @@ POWER_PER_LEVEL_UW: dict[str, dict[str, dict[int, float]]] = {
                  14: 1.126, 10: 0.6917, 7: 0.4211},
     },
 }
+
+#: Column-current term of the multilevel sense amplifier's power, per mode, flavor and node:
+#: (coefficient, exponent k) of ``coeff * exp(-k * log10(R_col))`` W, ``R_col`` the column's
+#: resistance rescaled to NeuroSim's 0.5 V characterisation (``R * 0.5 / V_read``); DNN NeuroSim
+#: V1.3 ``MultilevelSenseAmp.cpp`` ``GetColumnPower`` (added to the per-level power, once per
+#: column). With k close to ln 10 the term is about ``coeff * G_col``: the cell current of the
+#: column that the sense amplifier draws while it senses.
+COLUMN_TERM: dict[str, dict[str, dict[int, tuple[float, float]]]] = {
+    "current": {
+        "HP": {130: (0.17452, 2.367), 90: (0.14900, 2.345), 65: (0.1083, 2.321), 45: (0.0754, 2.296),
+               32: (0.079, 2.313), 22: (0.073, 2.311), 14: (0.0584, 2.311), 10: (0.0318, 2.311),
+               7: (0.0210, 2.311)},
+        "LSTP": {130: (0.1380, 2.303), 90: (0.1023, 2.303), 65: (0.0972, 2.303), 45: (0.075, 2.303),
+                 32: (0.0649, 2.297), 22: (0.0631, 2.303), 14: (0.0508, 2.303), 10: (0.0315, 2.303),
+                 7: (0.0235, 2.303)},
+    },
+    "voltage": {
+        "HP": {130: (0.207452, 2.367), 90: (0.164900, 2.345), 65: (0.128483, 2.321),
+               45: (0.097754, 2.296), 32: (0.083709, 2.313), 22: (0.084273, 2.311),
+               14: (0.060584, 2.311), 10: (0.049418, 2.311), 7: (0.040310, 2.311)},
+        "LSTP": {130: (0.169380, 2.303), 90: (0.144323, 2.303), 65: (0.121272, 2.303),
+                 45: (0.100225, 2.303), 32: (0.079449, 2.297), 22: (0.072341, 2.303),
+                 14: (0.061085, 2.303), 10: (0.051580, 2.303), 7: (0.043555, 2.303)},
+    },
+}
+
+
+def column_current_power_W(coeff_W: float, k: float, conductance_S: float, read_voltage_V: float) -> float:
+    """NeuroSim's column-current power term ``coeff * exp(-k * log10(R * 0.5 / V_read))`` for a
+    column of conductance ``G = 1/R`` (0 W for a column that carries no current)."""
+    if conductance_S <= 0.0:
+        return 0.0
+    r = (1.0 / conductance_S) * 0.5 / read_voltage_V
+    return coeff_W * math.exp(-k * math.log10(r))
+
 
 #: Transistors (min NMOS, min PMOS) per comparator level. Current mode: the current sense amp
 #: unit (``CurrentSenseAmp.cpp``: 48 NMOS + 40 PMOS) plus the per-level reference of the

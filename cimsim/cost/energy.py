@@ -12,10 +12,16 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 - ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
   digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
-  mean number of bits resolved;
+  mean number of bits resolved; for an ADC with ``column_current`` (NeuroSim's accounting of
+  the cell current, with the crossbar's ``include_cell_current: false``), plus per array
+  ``conversions x adc.column_energy_J(G)`` at the mean conductance of a converted column,
+  ``G = (Gmin * input_levels * columns_converted + dG * column_levels) / conversions`` (exact
+  for NeuroSim's column terms, which are linear in G to 0.02 %);
 - ``array.sense_amp``: one decision per column per read per sense amplifier (ternary: 2);
 - ``array.shift_add``: ``shift_add_ops`` (one per conversion; per non-zero output for sense
   amplifiers, whose zero outputs are skipped);
+- ``array.dcim`` (HCiM, instead of the shift-add): one add/subtract of a pre-shifted scale
+  factor per non-zero sense-amp output (``shift_add_ops``); zero outputs cost nothing;
 - ``pe.accumulator``: ``adder_tree_ops`` pairwise additions of partial sums across row tiles,
   each 1/(inputs-1) of the tree's full reduction;
 - ``pe.buffer`` / ``pe.interconnect``: the unrolled inputs delivered to arrays
@@ -34,6 +40,7 @@ import math
 import numpy as np
 
 from cimsim.architecture import Architecture
+from cimsim.errors import CimsimError
 
 
 def fmap_bits(layer, samples: int) -> tuple[int, int]:
@@ -44,6 +51,35 @@ def fmap_bits(layer, samples: int) -> tuple[int, int]:
     if layer.kind == "matmul":
         in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits
     return in_bits, out_elems * layer.input.bits
+
+
+def adc_column_current_J(arch: Architecture, result) -> float:
+    """Cell current of the converted columns charged to an ADC with ``column_current`` (module
+    docstring); needs resistive cells whose current the crossbar does not already count."""
+    adc = arch.require("array", "adc").model
+    xb = arch.get("array", "crossbar")
+    where = f"{arch.origins.root_file}: chip.tiles.pes.arrays"
+    if xb is None:
+        raise CimsimError(
+            f"{where}.readout.params.column_current: the ADC is asked to carry the column current of "
+            f"resistive cells, but the arrays are '{arch.arrays.kind}' (no cell conductance); "
+            "remove column_current or use kind: crossbar.")
+    x = xb.model
+    if x.include_cell_current:
+        raise CimsimError(
+            f"{where}.readout.params.column_current: the ADC carries the column current and the "
+            "crossbar also charges the cell current (include_cell_current is true), which would "
+            "count it twice; set the crossbar's params: {include_cell_current: false} (NeuroSim's "
+            "accounting) or drop column_current.")
+    dg = (x.g_max_S - x.g_min_S) / x.max_level
+    total = 0.0
+    for arr in result.arrays:
+        if not arr.conversions or not arr.reads:
+            continue
+        columns = arr.conversions / arr.reads      # columns converted per read
+        g_sum = x.g_min_S * arr.input_levels * columns + dg * arr.column_levels
+        total += arr.conversions * adc.column_energy_J(g_sum / arr.conversions)
+    return total
 
 
 def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[str, float]:
@@ -72,10 +108,16 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
             add("array.adc", act["conversions"] * adc.convert(bits_resolved=min(mean_bits, a.readout.bits)).energy_J)
         else:
             add("array.adc", act["conversions"] * adc.convert().energy_J)
+        if getattr(adc, "column_current", False):
+            add("array.adc", adc_column_current_J(arch, result))
     else:
         per_col = 1 if a.readout.levels == "binary" else 2
         add("array.sense_amp", act["conversions"] * per_col * arch.require("array", "sense_amp").model.sense().energy_J)
-    add("array.shift_add", act["shift_add_ops"] * arch.require("array", "shift_add").model.shift_add().energy_J)
+    dcim = arch.get("array", "dcim")
+    if dcim is not None:  # HCiM: one in-memory add/subtract per non-zero sense-amp output, none for zeros
+        add("array.dcim", act["shift_add_ops"] * dcim.model.add().energy_J)
+    else:
+        add("array.shift_add", act["shift_add_ops"] * arch.require("array", "shift_add").model.shift_add().energy_J)
 
     pe_acc = arch.get("pe", "accumulator")
     if pe_acc is not None and act["adder_tree_ops"]:
@@ -93,7 +135,7 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
             add(f"{level}.interconnect", (in_bits + out_bits) * link.model.energy_per_bit_J)
     pes = math.ceil(lm.arrays / a.count)
     if pes > 1:
-        n_out = act["output_bits"] // max(1, a.shift_add.bits)
+        n_out = act["output_bits"] // max(1, a.accumulator_bits)
         for level in ("tile", "chip"):
             acc = arch.get(level, "accumulator")
             if acc is not None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 from cimsim.components._util import check_positive, check_real
 from cimsim.components.adc._base import ADC
 from cimsim.components.base import ActionCost, Technology
 from cimsim.components.registry import register
+from cimsim.components.sense_amp import column_current_power_W
 from cimsim.components.technology import (
     min_transistor_area_m2,
     nearest_neurosim_node,
     neurosim_energy_at,
     neurosim_flavor,
 )
+from cimsim.errors import CimsimError
 
 #: Column power fit per node, (slope uW/bit, intercept uW, column-term coefficient W*ohm^k,
 #: column-term exponent k): P = (slope*N + intercept) uW + coeff * exp(-k * log10(R_col)).
@@ -52,7 +53,11 @@ class NeuroSimSAR(ADC):
       nodes: the nearest tabulated node, scaled with :func:`technology.scale_energy`.
       Optional column-current term ``c * exp(-k * log10(R_col))`` with ``R_col`` rescaled by
       ``0.5 V / read_voltage_V`` as NeuroSim does; off by default because cimsim charges the
-      array current to the crossbar model (``column_resistance_ohm=None``).
+      array current to the crossbar model (``column_resistance_ohm=None``). Either a fixed
+      ``column_resistance_ohm`` (in the power per conversion), or ``column_current=True``: the
+      accounting (:mod:`cimsim.cost.energy`) adds :meth:`column_energy_J` per conversion from
+      the column conductance of the data, over the full conversion time (for crossbars with
+      ``include_cell_current: false``, NeuroSim's accounting).
       Temperature factor ``1 + 1.3e-3 * (T - 300)``. The fits are NeuroSim's circuit
       simulations at NeuroSim's own supply for the node (0.85 V at 22 nm); ``tech.vdd_V`` does
       not enter.
@@ -79,7 +84,7 @@ class NeuroSimSAR(ADC):
     def __init__(self, tech: Technology, *, bits: int, rows: int = 128,
                  sample_rate_Hz: float | None = None, step_time_s: float = 1e-9,
                  column_resistance_ohm: float | None = None, read_voltage_V: float = 0.5,
-                 temperature_K: float = 300.0):
+                 temperature_K: float = 300.0, column_current: bool = False):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         self.flavor = neurosim_flavor(tech.flavor, self.owner)
         self.step_time_s = check_positive("step_time_s", step_time_s, self.owner)
@@ -89,17 +94,24 @@ class NeuroSimSAR(ADC):
         self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, self.owner)
         self.temperature_K = check_real("temperature_K", temperature_K, 200.0, 400.0,
                                         owner=self.owner)
+        if not isinstance(column_current, bool):
+            raise CimsimError(f"{self.owner}: parameter 'column_current' must be true or false, "
+                              f"got {column_current!r}")
+        if column_current and self.column_resistance_ohm is not None:
+            raise CimsimError(f"{self.owner}: give either column_resistance_ohm (a fixed column) or "
+                              "column_current: true (the data's columns), not both")
+        self.column_current = column_current
         fit = SAR_FIT[self.flavor]
         node = tech.node_nm
+        self._col_coeff = neurosim_energy_at(node, self.flavor, {n: v[2] for n, v in fit.items()},
+                                             self.owner)
+        self._col_k = fit[nearest_neurosim_node(node)][3]
         slope = neurosim_energy_at(node, self.flavor, {n: v[0] for n, v in fit.items()}, self.owner)
         icpt = neurosim_energy_at(node, self.flavor, {n: v[1] for n, v in fit.items()}, self.owner)
         power = (slope * self.bits + icpt) * 1e-6
         if self.column_resistance_ohm is not None:
-            coeff = neurosim_energy_at(node, self.flavor, {n: v[2] for n, v in fit.items()},
-                                       self.owner)
-            k = fit[nearest_neurosim_node(node)][3]
-            r = self.column_resistance_ohm * 0.5 / self.read_voltage_V
-            power += coeff * math.exp(-k * math.log10(r))
+            power += column_current_power_W(self._col_coeff, self._col_k,
+                                            1.0 / self.column_resistance_ohm, self.read_voltage_V)
         self.power_W = power * (1 + 1.3e-3 * (self.temperature_K - 300.0))
         self._slot((self.bits + 1) * self.step_time_s)  # reject impossible sample rates early
 
@@ -108,6 +120,11 @@ class NeuroSimSAR(ADC):
         t = (m + 1) * self.step_time_s
         latency = t if self.sample_rate_Hz is None else self._slot((self.bits + 1) * self.step_time_s)
         return ActionCost(self.power_W * t, latency)
+
+    def column_energy_J(self, conductance_S: float) -> float:
+        """Energy of the column current of one conversion of a column of conductance ``G``."""
+        power = column_current_power_W(self._col_coeff, self._col_k, conductance_S, self.read_voltage_V)
+        return power * (1 + 1.3e-3 * (self.temperature_K - 300.0)) * (self.bits + 1) * self.step_time_s
 
     @property
     def area_m2(self) -> float:
