@@ -88,18 +88,29 @@ def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
                 k += 1
             q[j] = table[1, k]
     elif mode == BINARY:
+        # q = center + alpha * t, t in {0, 1}; the centre (prm[..., 3]) is a per-column constant
+        # pre-loaded into the accumulator, so only t != 0 is an operation (counted here).
         for j in range(J):
             jj = j if pj else 0
-            q[j] = prm[pi, pa, jj, 0] if p[j] > prm[pi, pa, jj, 1] else 0.0
+            if p[j] > prm[pi, pa, jj, 1]:
+                q[j] = prm[pi, pa, jj, 3] + prm[pi, pa, jj, 0]
+                nz[j] += 1
+            else:
+                q[j] = prm[pi, pa, jj, 3]
+        return
     elif mode == TERNARY:
+        # q = center + alpha * t, t in {-1, 0, +1}; zero t costs nothing downstream (HCiM).
         for j in range(J):
             jj = j if pj else 0
             if p[j] > prm[pi, pa, jj, 2]:
-                q[j] = prm[pi, pa, jj, 0]
+                q[j] = prm[pi, pa, jj, 3] + prm[pi, pa, jj, 0]
+                nz[j] += 1
             elif p[j] < prm[pi, pa, jj, 1]:
-                q[j] = -prm[pi, pa, jj, 0]
+                q[j] = prm[pi, pa, jj, 3] - prm[pi, pa, jj, 0]
+                nz[j] += 1
             else:
-                q[j] = 0.0
+                q[j] = prm[pi, pa, jj, 3]
+        return
     elif mode == BFP:
         for b0 in range(0, J, block):
             b1 = min(J, b0 + block)
@@ -171,6 +182,7 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     n_items = S * A
     chunk = (n_items + n_chunks - 1) // n_chunks
     yt = np.zeros((n_chunks, S, n_out))
+    single = E == 1 and Wd == 2 and (C == 1 or C == 2)   # the one-pass fast path applies
     fwi = np.empty((I, J))             # recombination factor x input-cycle weight, per cycle
     for i in range(I):
         for j in range(J):
@@ -194,6 +206,50 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     for w in range(Wd):
                         cnt += popcount64(xpk[s, i, e, a, w])
                     ones += cnt << e
+                if single and mode == IDEAL and not collect:
+                    # 1-bit drives, 65..128 rows, 1- or 2-bit cells: popcounts, recombination
+                    # and the ideal read-out in one pass over the columns
+                    x0 = xpk[s, i, 0, a, 0]
+                    x1 = xpk[s, i, 0, a, 1]
+                    r00 = dpk[a, 0, 0]
+                    r01 = dpk[a, 0, 1]
+                    r10 = dpk[a, C - 1, 0]
+                    r11 = dpk[a, C - 1, 1]
+                    hi_w = np.int64(2 if C == 2 else 0)
+                    za = nz[t, a]
+                    off = gmin * ones
+                    for j in range(J):
+                        lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
+                              + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
+                        v = (lv - ref[j] * ones) + off
+                        za[j] += v != 0.0
+                        col[j] += fw[j] * v
+                    continue
+                if single and mode == UNIFORM and prm.shape[2] == 1 and not collect:
+                    x0 = xpk[s, i, 0, a, 0]
+                    x1 = xpk[s, i, 0, a, 1]
+                    r00 = dpk[a, 0, 0]
+                    r01 = dpk[a, 0, 1]
+                    r10 = dpk[a, C - 1, 0]
+                    r11 = dpk[a, C - 1, 1]
+                    hi_w = np.int64(2 if C == 2 else 0)
+                    pi = i if prm.shape[0] > 1 else 0
+                    pa = a if prm.shape[1] > 1 else 0
+                    lo = prm[pi, pa, 0, 0]
+                    step = prm[pi, pa, 0, 1]
+                    top = prm[pi, pa, 0, 2] - 1.0
+                    za = nz[t, a]
+                    ca = cl[a]
+                    off = gmin * ones
+                    for j in range(J):
+                        lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
+                              + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
+                        k = np.floor(((lv - ref[j] * ones) + off - lo) / step + 0.5)
+                        ca[j] += (k < 0.0) | (k > top)
+                        v = lo + min(max(k, 0.0), top) * step
+                        za[j] += v != 0.0
+                        col[j] += fw[j] * v
+                    continue
                 acc[:] = 0
                 if ones != 0:
                     for e in range(E):
