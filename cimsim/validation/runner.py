@@ -96,9 +96,7 @@ def dense_trace(arch, vectors: int, seed: int = 0):
 
     nf = arch.spec.chip.number_format
     n_arrays = arch.array_count
-    per_pe = arch.arrays.count
-    # Row tiles R and column tiles C with R x C = arrays and R dividing the arrays of a PE
-    # multiple so that the layer's arrays fill whole PEs.
+    # Row tiles R and column tiles C with R x C = arrays, R the largest divisor <= sqrt.
     r_tiles = max(d for d in range(1, int(math.isqrt(n_arrays)) + 1) if n_arrays % d == 0)
     c_tiles = n_arrays // r_tiles
     k = arch.arrays.rows * r_tiles
@@ -111,7 +109,6 @@ def dense_trace(arch, vectors: int, seed: int = 0):
     layer = make_layer("dense", "linear", x, w, None, wbits=nf.weight_bits, abits=nf.input_bits,
                        wgran="per_tensor", asigned=False,
                        array_shape=(arch.arrays.rows, arch.arrays.columns))
-    del per_pe
     graph = [GraphNode("x", "input", [], shape=[vectors, k]),
              GraphNode("dense", "linear", ["x"], layer="dense", shape=[vectors, n]),
              GraphNode("output", "output", ["dense"])]
@@ -119,52 +116,21 @@ def dense_trace(arch, vectors: int, seed: int = 0):
                  graph=graph, provenance={"model": "synthetic dense layer", "seed": seed})
 
 
-def simulate_design(arch, trace, copies: dict[str, int], dataflow: str):
-    """``cimsim.simulate`` with weight copies per layer (the mapping's ``duplicate``)."""
-    from cimsim.accuracy import default_device, default_readout
-    from cimsim.cost.energy import layer_energy
-    from cimsim.engine.sim import simulate_timing
-    from cimsim.kernels.layer import simulate_layer
-    from cimsim.mapping.mapper import map_network
-    from cimsim.report.report import LayerReport, Report
-    from cimsim.simulation import simulate
-
-    if not copies:
-        return simulate(arch, trace, samples=1, dataflow=dataflow)
-    readout, device = default_readout(arch), default_device(arch)
-    mapping = map_network(trace, arch, duplicate=copies)
-    layers = []
-    for layer, lm in zip(trace.layers, mapping.layers):
-        res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, 1))
-        layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,
-                                  utilisation=lm.utilisation, energy_J=layer_energy(arch, lm, res, layer, 1),
-                                  activity=res.activity(), tiles=sorted({p[0] for p in lm.placement})))
-    timing = simulate_timing(arch, trace, mapping, samples=1, dataflow=dataflow)
-    for lr, lt in zip(layers, timing.layers):
-        lr.start_cycle, lr.end_cycle, lr.bound, lr.busy_cycles = lt.start, lt.end, lt.bound, dict(lt.busy)
-    return Report.build(arch, trace, layers, timing, readout=repr(readout), dataflow=dataflow, samples=1,
-                        wall={})
-
-
 def measure(design: Design) -> Measurement:
     """Simulate one design on its workload and derive every metric its checks name."""
     from cimsim.architecture import load_architecture
+    from cimsim.simulation import simulate
 
     arch = load_architecture(resolve(design.arch))
     if design.workload == "vgg8":
         trace = _load_trace(VGG8_TRACE)
-        trace = _first_sample(trace)
     elif design.workload == "dense":
         trace = dense_trace(arch, design.vectors)
     else:  # pragma: no cover - designs are data checked by tests
         raise CimsimError(f"design {design.key}: unknown workload {design.workload!r}")
     copies = neurosim_pipeline_copies(trace) if design.copies == "neurosim_pipeline" else {}
-    report = simulate_design(arch, trace, copies, design.dataflow)
+    report = simulate(arch, trace, samples=1, dataflow=design.dataflow, duplicate=copies or None)
     return Measurement.from_report(design, arch, report, copies)
-
-
-def _first_sample(trace):
-    return trace
 
 
 def run(keys: list[str] | None = None, progress=None) -> list[DesignResult]:
