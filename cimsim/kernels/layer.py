@@ -18,22 +18,7 @@ from cimsim.errors import CimsimError
 from cimsim.kernels.mvm import DeviceEffects, MVMResult, crossbar_mvm
 from cimsim.kernels.readout import Readout, SenseAmp
 from cimsim.mapping.mapper import LayerMapping
-
-
-def im2col(x: np.ndarray, kernel, stride, padding, dilation, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
-    """``x`` [S, C, H, W] -> rows [S*OH*OW, C*kh*kw] ordered (channel, kernel row, kernel column)."""
-    s, c, h, w = x.shape
-    kh, kw = kernel
-    sh, sw = stride
-    ph, pw = padding
-    dh, dw = dilation
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
-    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    win = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
-    win = win[:, :, ::sh, ::sw, ::dh, ::dw]          # [S, C, OH, OW, kh, kw]
-    oh, ow = win.shape[2], win.shape[3]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(s * oh * ow, c * kh * kw)
-    return np.ascontiguousarray(cols), oh, ow
+from cimsim.trace.format import im2col  # noqa: F401  (re-exported for callers of the functional pass)
 
 
 @dataclass

@@ -386,6 +386,23 @@ def _maxabs(a: np.ndarray) -> int:
     return int(np.abs(a).max()) if a.size else 0
 
 
+def im2col(x: np.ndarray, kernel, stride, padding, dilation, pad_value: int = 0) -> tuple[np.ndarray, int, int]:
+    """``x`` [S, C, H, W] -> rows [S*OH*OW, C*kh*kw] ordered (channel, kernel row, kernel column),
+    the order of the unrolled weight matrix's rows; padding carries ``pad_value``."""
+    s, c, h, w = x.shape
+    kh, kw = kernel
+    sh, sw = stride
+    ph, pw = padding
+    dh, dw = dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    win = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw, ::dh, ::dw]          # [S, C, OH, OW, kh, kw]
+    oh, ow = win.shape[2], win.shape[3]
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(s * oh * ow, c * kh * kw)
+    return np.ascontiguousarray(cols), oh, ow
+
+
 def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: int,
                exact: bool = True) -> np.ndarray:
     """Exact integer 2-D convolution (cross-correlation) of centred int64 tensors.
@@ -393,27 +410,18 @@ def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: 
     ``x``: ``[N, C, H, W]``; ``w``: ``[O, C/groups, Kh, Kw]``; zero padding. With
     ``exact=False`` the operands are floats and the result is float64.
     """
-    n, c, h, wid = x.shape
+    n = x.shape[0]
     o, cg, kh, kw = w.shape
-    sh, sw = stride
-    ph, pw = padding
-    dh, dw = dilation
-    g = groups
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    win = np.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(2, 3))
-    win = win[:, :, ::sh, ::sw, ::dh, ::dw]  # [N, C, OH, OW, kh, kw]
-    oh, ow = win.shape[2], win.shape[3]
-    # [G, N*OH*OW, Cg*kh*kw]
-    cols = win.reshape(n, g, cg, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-    cols = cols.reshape(g, n * oh * ow, cg * kh * kw)
-    wm = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)  # [G, K, Og]
-    if exact:
-        bound = _maxabs(x) * _maxabs(w) * cg * kh * kw
-        out = _exact_matmul(cols, wm, bound)  # [G, N*OH*OW, Og]
-    else:
-        out = np.matmul(cols.astype(np.float64), wm.astype(np.float64))
-    return out.reshape(g, n, oh, ow, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+    og = o // groups
+    bound = _maxabs(x) * _maxabs(w) * cg * kh * kw
+    outs = []
+    for gi in range(groups):
+        cols, oh, ow = im2col(x[:, gi * cg:(gi + 1) * cg], (kh, kw), stride, padding, dilation, 0)
+        wm = w[gi * og:(gi + 1) * og].reshape(og, cg * kh * kw).T      # [K, Og]
+        out = (_exact_matmul(cols, wm, bound) if exact
+               else np.matmul(cols.astype(np.float64), wm.astype(np.float64)))
+        outs.append(out.reshape(n, oh, ow, og))
+    return np.concatenate(outs, axis=3).transpose(0, 3, 1, 2)
 
 
 def recompute_int_output(layer: Layer, samples: slice | np.ndarray | None = None) -> np.ndarray:
