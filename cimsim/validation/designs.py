@@ -5,22 +5,7 @@ Every published value carries its unit and citation; every tolerance says why it
 the component or assumption found responsible (docs/validation.md prints it). Calibration
 factors are named, cited and shown beside the metric they change.
 
-Sources (short names used below):
-
-- [NS14]  DNN NeuroSim V1.4 user manual, Table VII (VGG-8 / CIFAR-10, 8-bit weights and
-  activations, 1 bit per cell, 128 x 128 sub-arrays, 4-bit ADC, X-Y bus, 22 nm), as quoted in
-  shared/reference/cim-models.md section 8: RRAM 32 / 64 parallel rows 11.25 / 19.88 TOPS/W,
-  6.25 / 8.16 TOPS, about 380 mm^2; SRAM 8.76 / 17.13 TOPS/W, 6.06 / 8.01 TOPS, about 85 mm^2.
-- [NS14R] DNN NeuroSim V1.4 repository, Data/1.4_Release_test.csv: the release's own run of the
-  RRAM configuration (columns as main.cpp writes them): 64 rows, chip area 83.07 mm^2 of which
-  array 3.61, interconnect 8.20, ADC 5.06, accumulation 17.12 mm^2; dynamic energy 50.15 uJ of
-  which ADC 31.12, accumulation 5.35, other 13.68 uJ; 20.06 TOPS/W, 6.84 TOPS.
-- [NS14P] DNN NeuroSim V1.4 Param.cpp, calibration factors of ``validated`` mode and main.cpp,
-  which divides the reported TOPS/W by zeta = 1.22 ("post-layout energy increase").
-- [ISAAC] A. Shafiee et al., ISCA 2016: 478.95 (about 479) GOPS/s/mm^2 and 380.7 GOPS/s/W
-  (cim-models.md section 8).
-- [SIN21] M. E. Sinangil et al., IEEE JSSC 56(1), 2021, title and abstract: 351 TOPS/W and
-  372.4 GOPS at 0.8 V (cim-models.md section 8 gives the measured range 262-610 TOPS/W).
+Sources: :data:`SOURCES` (short names in brackets).
 """
 
 from __future__ import annotations
@@ -29,6 +14,56 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cimsim.errors import CimsimError
+
+#: The sources the checks cite, by short name.
+SOURCES: dict[str, str] = {
+    "NS14": "DNN NeuroSim V1.4 user manual, Table VII (VGG-8 / CIFAR-10, 8-bit weights and "
+            "activations, 1 bit per cell, 128 x 128 sub-arrays, 4-bit ADC, X-Y bus, 22 nm), as quoted in "
+            "shared/reference/cim-models.md section 8: RRAM 32 / 64 parallel rows 11.25 / 19.88 TOPS/W, "
+            "6.25 / 8.16 TOPS, about 380 mm^2; SRAM 8.76 / 17.13 TOPS/W, 6.06 / 8.01 TOPS, about 85 mm^2.",
+    "NS14R": "DNN NeuroSim V1.4 repository, Data/1.4_Release_test.csv: the release's own run of the RRAM "
+             "configuration (columns as main.cpp writes them): 64 rows: chip 83.07 mm^2 (array 3.61, "
+             "interconnect 8.20, ADC 5.06, accumulation 17.12, other 49.08 mm^2); dynamic energy 50.15 uJ "
+             "(ADC 31.12, accumulation 5.35, other 13.68 uJ, of which interconnect 6.10 and buffers 0.21 uJ); "
+             "pipeline stage 180.2 us (buffer 121.3 us, interconnect 43.3 us); 20.06 TOPS/W, 6.84 TOPS. "
+             "128 rows: 84.77 mm^2, 23.94 TOPS/W, 6.34 TOPS.",
+    "NS14P": "DNN NeuroSim V1.4 Param.cpp (defaults and the calibration factors of validated mode: alpha 1.44 "
+             "level-shifter wiring area, beta 1.4 sensing latency, gamma 0.5 DFF and delta 0.15 adder "
+             "switching activity, epsilon 0.05 control, zeta 1.22 post-layout energy), Chip.cpp (pipeline "
+             "speed-up), main.cpp (TOPS/W divided by zeta).",
+    "ISAAC": "A. Shafiee et al., 'ISAAC: A Convolutional Neural Network Accelerator with In-Situ Analog "
+             "Arithmetic in Crossbars', ISCA 2016: 478.95 (about 479) GOPS/s/mm^2 and 380.7 GOPS/s/W "
+             "(cim-models.md section 8); component powers and areas of its Table 6 as transcribed in the "
+             "Accelergy hwcomponents library (isaac.py).",
+    "SIN21": "M. E. Sinangil et al., 'A 7-nm Compute-in-Memory SRAM Macro Supporting Multi-Bit Input, Weight "
+             "and Output and Achieving 351 TOPS/W and 372.4 GOPS', IEEE JSSC 56(1), 2021, "
+             "doi 10.1109/JSSC.2020.3031290 (title and abstract: 0.8 V, 5.5 ns access, 1024 4b x 4b MACs); "
+             "cim-models.md section 8 gives the measured range 262-610 TOPS/W.",
+}
+
+#: Model fixes this validation found (each its own commit with a test in tests/test_validation.py).
+FIXES: list[dict[str, str]] = [
+    {"title": "Multi-bit unary input drivers spend one unit per input level",
+     "commit": "15fb3bf (code in ea92079)",
+     "reason": "The accounting charged input_levels (the sum of the digit values driven) times the "
+               "full-scale drive of all 2^b - 1 units: 15x too much for 4-bit pulse-count inputs. "
+               "Found on the Sinangil macro, whose driver energy alone came out 34x its published energy "
+               "per access.",
+     "effect": "1-bit drivers (every other design) unchanged; the Sinangil macro's driver energy / 15."},
+    {"title": "Cells laid out in the technology node, as NeuroSim does",
+     "commit": "8ef7025",
+     "reason": "NeuroSim (SubArray.cpp) sizes 1T1R and SRAM cells with tech.featureSize, the node; cimsim "
+               "used NeuroSim's wire width (40 nm at 22 nm), which NeuroSim uses only for cross-point cells.",
+     "effect": "22 nm arrays 3.3x smaller (the NeuroSim RRAM chip's array area 11.1 -> 3.4 mm^2 against "
+               "3.61 mm^2 in [NS14R]), line capacitance per cell 1.8x smaller."},
+    {"title": "ADC column current: NeuroSim's accounting of the cell current",
+     "commit": "bac992c",
+     "reason": "With the crossbar's include_cell_current: false (only line charging on the array), NeuroSim "
+               "charges the sensed column's cell current to its sense amplifier; cimsim's flash ADC had no "
+               "such term, so that current was counted nowhere. The term is now charged per conversion "
+               "from the data's column conductance (column_current: true).",
+     "effect": "NeuroSim RRAM designs: ADC energy +2.3 uJ (+15 %) per VGG-8 inference at 64 rows."},
+]
 
 #: Component instance roles -> NeuroSim's reporting categories (main.cpp "Breakdown"):
 #: ADC (or sense amplifiers), accumulation (shift-add, adders, accumulators), interconnect,
