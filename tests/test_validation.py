@@ -157,3 +157,15 @@ def test_column_current_refuses_double_counting(tmp_path):
         _run_tiny(_tiny_crossbar_arch(tmp_path, include_cell_current=True), layer)
     with pytest.raises(CimsimError, match="no cell conductance"):
         _run_tiny(_tiny_crossbar_arch(tmp_path, include_cell_current=False, kind="sram_macro"), layer)
+
+
+def test_flash_adc_transistor_count_is_a_parameter():
+    """The comparator's transistor count is a named parameter: NeuroSim V1.3's current-mode
+    sense amplifier (48 + 40 + 9 + 9 = 106 minimum transistors per level) by default, V1.4's
+    layout (9 per level) on request; 0.103 um^2 per minimum transistor at 22 nm (212.8 F^2)."""
+    v13 = create("adc", "neurosim_flash", TECH22, bits=4)
+    v14 = create("adc", "neurosim_flash", TECH22, bits=4, transistors_per_level=9)
+    t = 212.8 * (22e-9) ** 2
+    assert v13.area_m2 == pytest.approx(15 * 106 * t, rel=1e-12)
+    assert v14.area_m2 == pytest.approx(15 * 9 * t, rel=1e-12)
+    assert v14.convert().energy_J == v13.convert().energy_J

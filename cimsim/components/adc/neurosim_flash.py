@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from cimsim.components._util import check_choice, check_positive
+from cimsim.components._util import check_choice, check_int, check_positive
 from cimsim.components.adc._base import ADC
 from cimsim.components.base import ActionCost, Technology
 from cimsim.components.registry import register
 from cimsim.components.sense_amp import (
     COLUMN_TERM,
     POWER_PER_LEVEL_UW,
+    TRANSISTORS_PER_LEVEL,
     column_current_power_W,
-    sense_amp_area_m2,
     sense_amp_energy_J,
 )
-from cimsim.components.technology import nearest_neurosim_node, neurosim_energy_at, neurosim_flavor
+from cimsim.components.technology import (
+    min_transistor_area_m2,
+    nearest_neurosim_node,
+    neurosim_energy_at,
+    neurosim_flavor,
+)
 from cimsim.errors import CimsimError
 
 
@@ -41,8 +46,12 @@ class NeuroSimFlash(ADC):
       ``include_cell_current: false``, NeuroSim's accounting (both together would count the
       cell current twice, which the accounting refuses). ``read_voltage_V`` (default 0.5 V)
       rescales the resistance as NeuroSim does.
-    - Area: ``(2^N - 1)`` x the sense amp's transistors (NeuroSim: 52 NMOS + 60 PMOS per level
-      in voltage mode, 48 + 40 + 9 + 9 in current mode).
+    - Area: ``(2^N - 1)`` x ``transistors_per_level`` minimum-size transistors (default
+      NeuroSim V1.3's sense amplifier: 52 NMOS + 60 PMOS per level in voltage mode,
+      48 + 40 + 9 + 9 in current mode). NeuroSim V1.4 (``MultilevelSenseAmp.cpp``
+      ``CalculateArea``) lays out 9 minimum NMOS per level in either mode, plus one dummy
+      reference column per ``levelOutput`` sense amplifiers (not modelled): pass
+      ``transistors_per_level: 9`` to reproduce it.
     """
 
     model: ClassVar[str] = "neurosim_flash"
@@ -54,7 +63,8 @@ class NeuroSimFlash(ADC):
 
     def __init__(self, tech: Technology, *, bits: int, rows: int = 128,
                  sample_rate_Hz: float | None = None, sensing_time_s: float = 1e-9,
-                 mode: str = "current", column_current: bool = False, read_voltage_V: float = 0.5):
+                 mode: str = "current", column_current: bool = False, read_voltage_V: float = 0.5,
+                 transistors_per_level: int | None = None):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         self.sensing_time_s = check_positive("sensing_time_s", sensing_time_s, self.owner)
         self.mode = check_choice("mode", mode, tuple(POWER_PER_LEVEL_UW), self.owner)
@@ -68,6 +78,9 @@ class NeuroSimFlash(ADC):
         self._col_coeff = neurosim_energy_at(tech.node_nm, flavor, {n: v[0] for n, v in table.items()},
                                              self.owner)
         self._col_k = table[nearest_neurosim_node(tech.node_nm)][1]
+        self.transistors_per_level = (
+            sum(TRANSISTORS_PER_LEVEL[self.mode]) if transistors_per_level is None
+            else check_int("transistors_per_level", transistors_per_level, 1, None, owner=self.owner))
         self.comparators = 2 ** self.bits - 1
         self._e_sa = sense_amp_energy_J(tech, self.mode, self.sensing_time_s, self.owner)
         self._slot(self.sensing_time_s)
@@ -83,4 +96,4 @@ class NeuroSimFlash(ADC):
 
     @property
     def area_m2(self) -> float:
-        return self.comparators * sense_amp_area_m2(self.tech, self.mode)
+        return self.comparators * self.transistors_per_level * min_transistor_area_m2(self.tech.node_nm)
