@@ -218,6 +218,25 @@ def test_store_frame_units_and_ratio_table(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_ratio_table_against_a_baseline_variant(tmp_path):
+    p = write(tmp_path, f"""name: v
+arch: {ARCH}
+variants: [ref, {{name: other, set: {{chip.clock: 500 MHz}}}}]
+baseline: ref
+grid:
+  chip.tiles.pes.arrays.readout.bits: [3, 4]
+workloads: [{DIGITS}]
+""")
+    plan = plan_study(load_study(p))
+    with ResultsStore(tmp_path / "v.sqlite") as st:
+        st.register(plan)
+        for pt, e in zip(plan.points, [1.0, 2.0, 3.0, 8.0]):  # ref b3, ref b4, other b3, other b4
+            st.record(_fake_result(pt.hash, e, 1.0))
+        df = st.frame("v")
+    r = ratio_table(df, "ref", ["energy"])
+    assert list(r["energy_per_inference [x baseline]"]) == [1.0, 1.0, 3.0, 4.0]
+
+
 def test_store_refuses_a_non_store_file(tmp_path):
     bad = tmp_path / "x.sqlite"
     bad.write_text("not a database")

@@ -41,7 +41,7 @@ class RunSummary:
     wall_s: float = 0.0
     backend: str = ""
     workers: int = 0
-    worker_pids: set = field(default_factory=set)
+    workers_seen: set = field(default_factory=set)  # "host:pid" of each worker that delivered
 
     @property
     def points_per_s(self) -> float:
@@ -119,7 +119,7 @@ def run_plan(plan, store, *, workers: int | None = None, scheduler: str | None =
         store.record(res)
         summary.computed += 1
         summary.errors += res["status"] == "error"
-        summary.worker_pids.add(res.get("worker"))
+        summary.workers_seen.add(res.get("worker"))
         if bar is not None:
             bar.update(1)
             if summary.errors:

@@ -37,7 +37,7 @@ def parquet_available() -> bool:
 def write_tables(df, out_dir: str | Path, stem: str = "results") -> list[Path]:
     """``results.csv`` always; ``results.parquet`` too when a Parquet engine is installed."""
     out_dir = Path(out_dir)
-    written = [atomic_write_text(out_dir / f"{stem}.csv", df.to_csv(index=False, float_format="%.17g"))]
+    written = [atomic_write_text(out_dir / f"{stem}.csv", df.to_csv(index=False))]
     if parquet_available():
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
@@ -45,22 +45,41 @@ def write_tables(df, out_dir: str | Path, stem: str = "results") -> list[Path]:
     return written
 
 
-def ratio_table(df, baseline_label: str, metrics: list[str]):
-    """Each metric of every point divided by the baseline point's (a study's comparison table).
-    Columns ``name [x baseline]``; the baseline row is all ones."""
+def param_columns(df) -> list[str]:
+    """The point-parameter columns of a results frame (between ``label`` and ``status``)."""
+    cols = list(df.columns)
+    return cols[cols.index("label") + 1: cols.index("status")]
+
+
+def ratio_table(df, baseline: str, metrics: list[str]):
+    """Each metric of every point divided by its baseline's (a study's comparison table).
+
+    ``baseline`` names a variant: each point is compared with the point of that variant that
+    has the same other parameters (grid values, workload, quantizer, read-out, dataflow).
+    Otherwise it is a point label, and every point is compared with that one point.
+    Columns ``name [x baseline]``; baseline rows are all ones, points without a finished
+    baseline NaN."""
+    import numpy as np
     import pandas as pd
 
     from cimsim.errors import CimsimError
 
-    rows = df[df["label"] == baseline_label]
-    if rows.empty:
-        raise CimsimError(f"baseline '{baseline_label}': no point with this label (labels: "
-                          f"{', '.join(map(str, df['label'][:10]))} ...).")
-    base = rows.iloc[0]
+    cols = [metric_column(df, m) for m in metrics]
     out = pd.DataFrame({"label": df["label"]})
-    for m in metrics:
-        col = metric_column(df, m)
-        out[f"{canonical(m)} [x baseline]"] = df[col] / base[col]
+    if "variant" in df.columns and (df["variant"] == baseline).any():
+        keys = [c for c in param_columns(df) if c != "variant"]
+        key = df[keys].astype(str).agg("\x1f".join, axis=1) if keys else pd.Series("", index=df.index)
+        base = df[df["variant"] == baseline].assign(_k=key).drop_duplicates("_k").set_index("_k")
+        denom = base.reindex(key)[cols].to_numpy(dtype=float)
+    else:
+        rows = df[df["label"] == baseline]
+        if rows.empty:
+            raise CimsimError(f"baseline '{baseline}': neither a variant nor a point label of this study (labels: "
+                              f"{', '.join(map(str, df['label'][:8]))} ...).")
+        denom = np.broadcast_to(rows.iloc[0][cols].to_numpy(dtype=float), (len(df), len(cols)))
+    ratios = df[cols].to_numpy(dtype=float) / denom
+    for j, m in enumerate(metrics):
+        out[f"{canonical(m)} [x baseline]"] = ratios[:, j]
     return out
 
 
