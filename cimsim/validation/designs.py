@@ -84,6 +84,11 @@ NEUROSIM_ENERGY = {"adc": "adc", "accum": "accum", "ic": "other", "array": "othe
 NEUROSIM_AREA = {"adc": "adc", "accum": "accum", "ic": "ic", "array": "array", "dac": "other",
                  "buffer": "other"}
 
+METRIC_LABELS = {
+    "tops_per_w": "energy efficiency", "tops": "throughput", "gops": "throughput", "area_mm2": "chip area",
+    "gops_per_mm2": "computational efficiency", "gops_per_w": "power efficiency",
+}
+
 METRIC_UNITS = {
     "tops_per_w": "TOPS/W", "tops": "TOPS", "gops": "GOPS", "area_mm2": "mm^2",
     "gops_per_mm2": "GOPS/s/mm^2", "gops_per_w": "GOPS/s/W",
@@ -190,24 +195,120 @@ ZETA = Calibration(
     "NeuroSim V1.4 Param.cpp validated mode (zeta = 1.22) and main.cpp, which divides its "
     "TOPS/W by zeta; applied to cimsim's TOPS/W so that both carry it")
 
-_NS_TOL_EFF = ("15 %: the issue's goal; NeuroSim's own calibration against silicon (its validated "
-               "mode) is quoted within about 10-20 %")
-_NS_TOL_AREA = ("30 %: Table VII gives the area only as 'about' a round figure")
+_NS_TOL_EFF = ("15 %: the issue's goal; NeuroSim's own validated mode is calibrated against silicon "
+               "to about this level")
+_NS_TOL_AREA = "30 %: Table VII gives the area only as 'about' a round figure"
+
+_NS_GAP_EFF = (
+    "The ADC. With NeuroSim's own breakdown of the 64-row RRAM chip ([NS14R]: ADC 31.1, "
+    "accumulation 5.35, other 13.7 uJ per image) cimsim's accumulation (shift-adds and adder trees "
+    "with NeuroSim's gamma/delta activities, ~6.8 uJ) and other (drivers, array lines, buffers, "
+    "interconnect, ~11.9 uJ) are within 30 % and 15 % of NeuroSim's, and its ADC energy is ~18 uJ: "
+    "about 29 fJ per 4-bit conversion (neurosim_flash: V1.3's 1.7 uW per level over 1 ns plus the "
+    "column current) against about 50 fJ in NeuroSim V1.4, whose MultilevelSenseAmp model adds the "
+    "power of 13 shared reference levels and the column and latch switching energy, and makes the "
+    "per-level power a function of the column resistance. With NeuroSim's ADC energy cimsim's total "
+    "would be within 1 % of NeuroSim's. The V1.4 sense-amplifier fits need gate capacitances "
+    "cimsim does not have; not fitted here. At 32 rows the gap grows because conversions double and "
+    "the per-conversion energy difference doubles with them.")
+_NS_GAP_TOPS = (
+    "Timing model scope. NeuroSim's pipeline stage is dominated by data movement: in [NS14R] 121 us "
+    "of buffer and 43 us of interconnect latency in a 180 us stage, because it moves every output "
+    "vector's unrolled input (K x 8 bits, Chip.cpp numBitToLoadOut) through register-file buffers "
+    "and buses. cimsim's engine times the arrays, the PE buffer (fetch) and the tile link "
+    "(write-back) only; tile and global buffers are charged energy, not time, and feature maps are "
+    "reused. With NeuroSim's weight copies every layer computes in about 16 us (64 rows) or 33 us "
+    "(32 rows), so cimsim's throughput is 5-9x NeuroSim's. Not changed: matching it needs NeuroSim's "
+    "buffer organisation in the engine, a design decision beyond a model fix.")
+_NS_GAP_AREA_RRAM = (
+    "Reference in doubt, and interconnect area. cimsim's chip is ~102 mm^2; NeuroSim's own release "
+    "test of this configuration reports 83.1 mm^2 ([NS14R], 64 rows), a quarter of Table VII's "
+    "'~380 mm^2' as quoted; the two cannot both describe this chip. Against [NS14R] the remaining "
+    "difference is the interconnect: ~57 mm^2 in cimsim (its wire model lays every bus wire side by "
+    "side at two wire widths' pitch: the 2304-bit tile H-tree alone is ~39 mm^2) against 8.2 mm^2; "
+    "NeuroSim's 'other' 49 mm^2 holds decoders, switch matrices, multiplexers and the RRAM write "
+    "level shifters (alpha = 1.44 on their wiring) that cimsim does not model, while cimsim's "
+    "register-file buffers and shift-adds are ~40 mm^2.")
+_NS_GAP_AREA_SRAM = (
+    "Interconnect area. cimsim's ~57 mm^2 of bus and H-tree wires (every wire side by side at two "
+    "wire widths' pitch; the 2304-bit tile H-tree is ~39 mm^2) is 7x NeuroSim's interconnect area in "
+    "its release test of the RRAM chip (8.2 mm^2, [NS14R]); without that excess cimsim's chip would "
+    "be ~70 mm^2. The SRAM array itself (19.7 mm^2 at 280 F^2, F = 22 nm) follows NeuroSim's cell.")
+
+
+_SHARE_TOL = ("30 %: a share moves with every other component's error as well as its own")
+_GAP_SHARE_E = "Follows from the ADC energy per conversion (see the energy-efficiency gap above)."
+_GAP_SHARE_A = ("Follows from cimsim's interconnect wire area (see the chip-area gap above) and from the "
+                "NeuroSim peripheries cimsim does not model (decoders, switch matrices, multiplexers, "
+                "level shifters), which NeuroSim books as 'other'.")
+
+#: NeuroSim V1.4's release test of the 64-row RRAM configuration [NS14R]: second reference.
+_NS14R_CHECKS = (
+    Check("tops_per_w", "energy efficiency (VGG-8), release test", 20.06, "TOPS/W", "[NS14R]", 0.15,
+          _NS_TOL_EFF, gap=_NS_GAP_EFF),
+    Check("tops", "throughput (VGG-8), release test", 6.84, "TOPS", "[NS14R]", 0.15, _NS_TOL_EFF,
+          gap=_NS_GAP_TOPS),
+    Check("area_mm2", "chip area, release test", 83.07, "mm^2", "[NS14R]", 0.30,
+          "30 %: as for Table VII, so that both references are judged alike",
+          gap="See the chip-area gap above: cimsim's interconnect wire area."),
+    Check("energy_share.adc", "energy share: ADC", 62.06, "%", "[NS14R] 31.12 of 50.15 uJ", 0.30, _SHARE_TOL,
+          gap=_GAP_SHARE_E),
+    Check("energy_share.accum", "energy share: accumulation", 10.66, "%", "[NS14R] 5.35 of 50.15 uJ", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_E),
+    Check("energy_share.other", "energy share: other", 27.28, "%", "[NS14R] 13.68 of 50.15 uJ", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_E),
+    Check("area_share.array", "area share: cell arrays", 4.34, "%", "[NS14R] 3.61 of 83.07 mm^2", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_A),
+    Check("area_share.adc", "area share: ADC", 6.10, "%", "[NS14R] 5.06 of 83.07 mm^2", 0.30, _SHARE_TOL,
+          gap=_GAP_SHARE_A),
+    Check("area_share.accum", "area share: accumulation", 20.61, "%", "[NS14R] 17.12 of 83.07 mm^2", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_A),
+    Check("area_share.ic", "area share: interconnect", 9.87, "%", "[NS14R] 8.20 of 83.07 mm^2", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_A),
+    Check("area_share.other", "area share: other", 59.08, "%", "[NS14R] 49.08 of 83.07 mm^2", 0.30,
+          _SHARE_TOL, gap=_GAP_SHARE_A),
+)
 
 
 def _neurosim(device: str, rows: int, tops_w: float, tops: float, area: float) -> Design:
     d = "RRAM" if device == "rram" else "SRAM"
     checks = (
         Check("tops_per_w", "energy efficiency (VGG-8)", tops_w, "TOPS/W", "[NS14] Table VII", 0.15,
-              _NS_TOL_EFF),
-        Check("tops", "throughput (VGG-8, pipelined)", tops, "TOPS", "[NS14] Table VII", 0.15, _NS_TOL_EFF),
-        Check("area_mm2", "chip area", area, "mm^2", "[NS14] Table VII ('~')", 0.30, _NS_TOL_AREA),
-    )
+              _NS_TOL_EFF, gap=_NS_GAP_EFF),
+        Check("tops", "throughput (VGG-8, pipelined)", tops, "TOPS", "[NS14] Table VII", 0.15, _NS_TOL_EFF,
+              gap=_NS_GAP_TOPS),
+        Check("area_mm2", "chip area", area, "mm^2", "[NS14] Table VII ('~')", 0.30, _NS_TOL_AREA,
+              gap=_NS_GAP_AREA_RRAM if device == "rram" else _NS_GAP_AREA_SRAM),
+    ) + (_NS14R_CHECKS if (device, rows) == ("rram", 64) else ())
     return Design(
         key=f"neurosim-v14-{device}-22nm-rows{rows}",
         title=f"NeuroSim V1.4 Table VII, {d} 22 nm, {rows} parallel rows",
         arch=f"arch/validation/neurosim-v14-{device}-22nm/rows{rows}.yaml",
         workload="vgg8", checks=checks, copies="neurosim_pipeline", calibrations=(ZETA,))
+
+
+_ISAAC_GAP_CE = (
+    "Unmodelled chip area. cimsim's ISAAC is ~56 mm^2 against 85.4 mm^2: ISAAC's four HyperTransport "
+    "links (off-chip I/O, 22.9 mm^2 in its Table 6) have no cimsim component, and its routers "
+    "(0.151 mm^2 per 4 tiles [ISAAC], 6.3 mm^2) are ~0.9 mm^2 in cimsim's generic mesh model. With "
+    "both, the ratio would be ~460 GOPS/s/mm^2 (-4 %). cimsim's rate is also 6 % under the peak "
+    "because each 0.78 ns conversion takes a whole 0.83 ns cycle of the 1.2 GHz clock.")
+_ISAAC_GAP_PE = (
+    "Published figure and design point disagree, and unmodelled power. ISAAC's Table 6 components "
+    "draw 65.8 W for the chip at its ~41 TOPS peak (about 630 GOPS/s/W); the 380.7 GOPS/s/W quoted "
+    "is not that ratio (the paper's power-optimised design point differs), so a faithful model of "
+    "Table 6 cannot reach it. Against Table 6 cimsim (~40 W) misses the HyperTransport links (10.4 W), "
+    "the crossbars' read current (4.8 W, not charged: see the architecture header), and most of the "
+    "eDRAM, bus and router activity (6.5 W in Table 6, ~0.1 W in cimsim, whose tile-level traffic "
+    "counts each feature map once), and over-counts the shift-adds (4 W, a 32-bit adder per "
+    "conversion, against ISAAC's 0.2 mW per IMA).")
+_SIN_GAP = (
+    "Unmodelled macro circuits. cimsim's macro spends ~2.2 pJ per 1024-MAC access (cell array with "
+    "ZigZag-IMC capacitances ~1.1 pJ, 64 flash conversions, 64 shift-adds, drivers) against 5.8 pJ "
+    "measured: it has no model of the charge-sharing computation capacitors, the reference ladder "
+    "and timing control of the macro, and it converts per bit column (4x the macro's conversions, "
+    "since it cannot merge columns by charge sharing). The estimate is above even the best measured "
+    "point (610 TOPS/W).")
 
 
 DESIGNS: list[Design] = [
@@ -220,18 +321,19 @@ DESIGNS: list[Design] = [
         arch="arch/validation/isaac-32nm/isaac-ce.yaml", workload="dense", vectors=64,
         checks=(
             Check("gops_per_mm2", "computational efficiency (peak)", 478.95, "GOPS/s/mm^2", "[ISAAC]", 0.15,
-                  "15 %: the issue's goal"),
+                  "15 %: the issue's goal", gap=_ISAAC_GAP_CE),
             Check("gops_per_w", "power efficiency (peak)", 380.7, "GOPS/s/W", "[ISAAC]", 0.15,
-                  "15 %: the issue's goal"),
+                  "15 %: the issue's goal", gap=_ISAAC_GAP_PE),
         )),
     Design(
         key="sinangil-jssc21-7nm", title="Sinangil et al. JSSC 2021, 7 nm SRAM CIM macro",
         arch="arch/validation/sinangil-jssc21-7nm/sinangil-macro.yaml", workload="dense", vectors=256,
         checks=(
             Check("tops_per_w", "energy efficiency", 351.0, "TOPS/W", "[SIN21] title, 0.8 V", 0.15,
-                  "15 %: the issue's goal", published_note="measured range 262-610 TOPS/W"),
+                  "15 %: the issue's goal", published_note="measured range 262-610 TOPS/W", gap=_SIN_GAP),
             Check("gops", "throughput", 372.4, "GOPS", "[SIN21] title, 0.8 V", 0.15,
-                  "15 %: the issue's goal"),
+                  "15 %: the issue's goal; the macro's 5.5 ns access sets the model's timing (see its "
+                  "architecture file), so this row checks the MAC count per access, not a prediction"),
         )),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from datetime import date
 
-from cimsim.validation.designs import FIXES, SOURCES, unit_of
+from cimsim.validation.designs import FIXES, METRIC_LABELS, SOURCES, unit_of
 from cimsim.validation.runner import DesignResult, Row
 
 
@@ -50,7 +50,7 @@ def to_json(results: list[DesignResult]) -> dict:
         out.append({
             "design": res.design.key, "title": res.design.title, "arch": res.design.arch,
             "workload": res.design.workload, "simulation_time": q(res.seconds, "s"),
-            "calibrations": [{"name": c.name, "value": q(c.value, "1"), "divides": c.divides, "source": c.source}
+            "calibrations": [{"name": c.name, "factor": q(c.value, "1"), "divides": c.divides, "source": c.source}
                              for c in res.design.calibrations],
             "weight_copies": m.copies,
             "metrics": {k: q(v, unit_of(k)) for k, v in sorted(m.metrics.items())},
@@ -113,7 +113,7 @@ def markdown(results: list[DesignResult]) -> str:
                        + ", ".join(f"{k} x{v}" for k, v in m.copies.items()) + ".")
         for c in d.calibrations:
             raw = m.raw[c.divides]
-            out.append(f"Calibration **{c.name} = {c.value:g}** divides cimsim's {c.divides.replace('_', ' ')} "
+            out.append(f"Calibration **{c.name} = {c.value:g}** divides cimsim's {METRIC_LABELS[c.divides]} "
                        f"({_num(raw)} {unit_of(c.divides)} before, {_num(m.metrics[c.divides])} after): {c.source}.")
         if d.notes:
             out += ["", d.notes]
@@ -121,7 +121,7 @@ def markdown(results: list[DesignResult]) -> str:
         out.append("| metric | tolerance and why | source |")
         out.append("|---|---|---|")
         for r in res.rows:
-            out.append(f"| {r.check.label} | ±{100 * r.check.tolerance:.0f} %: {r.check.why} | {r.check.source} |")
+            out.append(f"| {r.check.label} | {r.check.why} | {r.check.source} |")
         gaps = [r for r in res.rows if not r.within and r.check.gap]
         if gaps:
             out += ["", "Gaps:", ""]
