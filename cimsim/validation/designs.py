@@ -65,6 +65,16 @@ FIXES: list[dict[str, str]] = [
      "effect": "NeuroSim RRAM designs: ADC energy +2.3 uJ (+15 %) per VGG-8 inference at 64 rows."},
 ]
 
+#: Published figures not (yet) checked, and why.
+NOT_COVERED: list[str] = [
+    "Wang et al., VLSI 2022 (22 nm SRAM CIM, 8b/8b): energy shares ADC 34 %, DAC 22 %, MAC 40 % and "
+    "ADC area share 13 % (cim-models.md section 8). The macro's organisation (rows, columns, ADC type "
+    "and sharing, input encoding) is not in the sources available to this validation, so an "
+    "architecture file would be assumptions throughout; no design is checked against it.",
+    "PUMA (577 GOPS/s/mm^2, 837 GOPS/s/W, cim-models.md section 8): not modelled; ISAAC is its "
+    "predecessor and is checked.",
+]
+
 #: Component instance roles -> NeuroSim's reporting categories (main.cpp "Breakdown"):
 #: ADC (or sense amplifiers), accumulation (shift-add, adders, accumulators), interconnect,
 #: the cell array, and other peripheries (drivers, buffers, ...).
@@ -221,26 +231,23 @@ _NS_GAP_TOPS = (
     "(32 rows), so cimsim's throughput is 5-9x NeuroSim's. Not changed: matching it needs NeuroSim's "
     "buffer organisation in the engine, a design decision beyond a model fix.")
 _NS_GAP_AREA_RRAM = (
-    "Reference in doubt, and interconnect area. cimsim's chip is ~102 mm^2; NeuroSim's own release "
-    "test of this configuration reports 83.1 mm^2 ([NS14R], 64 rows), a quarter of Table VII's "
-    "'~380 mm^2' as quoted; the two cannot both describe this chip. Against [NS14R] the remaining "
-    "difference is the interconnect: ~57 mm^2 in cimsim (its wire model lays every bus wire side by "
-    "side at two wire widths' pitch: the 2304-bit tile H-tree alone is ~39 mm^2) against 8.2 mm^2; "
-    "NeuroSim's 'other' 49 mm^2 holds decoders, switch matrices, multiplexers and the RRAM write "
-    "level shifters (alpha = 1.44 on their wiring) that cimsim does not model, while cimsim's "
-    "register-file buffers and shift-adds are ~40 mm^2.")
-_NS_GAP_AREA_SRAM = (
-    "Interconnect area. cimsim's ~57 mm^2 of bus and H-tree wires (every wire side by side at two "
-    "wire widths' pitch; the 2304-bit tile H-tree is ~39 mm^2) is 7x NeuroSim's interconnect area in "
-    "its release test of the RRAM chip (8.2 mm^2, [NS14R]); without that excess cimsim's chip would "
-    "be ~70 mm^2. The SRAM array itself (19.7 mm^2 at 280 F^2, F = 22 nm) follows NeuroSim's cell.")
-
+    "Reference in doubt, and peripheries cimsim does not model. NeuroSim's own release test of this "
+    "configuration reports 83.1 mm^2 ([NS14R], 64 rows), under a quarter of Table VII's '~380 mm^2' "
+    "as quoted; the two cannot both describe this chip. cimsim's ~55 mm^2 matches [NS14R] for the "
+    "cell arrays (3.4 vs 3.6 mm^2), the interconnect (9.9 vs 8.2 mm^2, with NeuroSim's folding of its "
+    "H-trees) and the accumulation (13.3 vs 17.1 mm^2), but has ~27 mm^2 where NeuroSim's 'other' has "
+    "49 mm^2: the row decoders, word- and bit-line switch matrices, column multiplexers and their "
+    "decoders, pooling and activation units and the RRAM write level shifters (with alpha = 1.44 on "
+    "their wiring) have no cimsim component; cimsim's 'other' is its register-file buffers and "
+    "drivers. The ADC is 2.0 vs 5.1 mm^2: V1.4's dummy reference columns and the sense "
+    "amplifiers' encoders are not modelled.")
+_NS_GAP_AREA_SRAM = ""
 
 _SHARE_TOL = ("30 %: a share moves with every other component's error as well as its own")
 _GAP_SHARE_E = "Follows from the ADC energy per conversion (see the energy-efficiency gap above)."
-_GAP_SHARE_A = ("Follows from cimsim's interconnect wire area (see the chip-area gap above) and from the "
-                "NeuroSim peripheries cimsim does not model (decoders, switch matrices, multiplexers, "
-                "level shifters), which NeuroSim books as 'other'.")
+_GAP_SHARE_A = ("Follows from the NeuroSim peripheries cimsim does not model (decoders, switch matrices, "
+                "multiplexers, level shifters, the ADC's reference columns and encoders: see the chip-area "
+                "gap above), which shrink cimsim's total and so raise the shares of what it does model.")
 
 #: NeuroSim V1.4's release test of the 64-row RRAM configuration [NS14R]: second reference.
 _NS14R_CHECKS = (
@@ -250,7 +257,8 @@ _NS14R_CHECKS = (
           gap=_NS_GAP_TOPS),
     Check("area_mm2", "chip area, release test", 83.07, "mm^2", "[NS14R]", 0.30,
           "30 %: as for Table VII, so that both references are judged alike",
-          gap="See the chip-area gap above: cimsim's interconnect wire area."),
+          gap="See the chip-area gap above: the peripheries NeuroSim books as 'other' that cimsim does "
+              "not model (~22 mm^2) and the ADC's reference columns and encoders (~3 mm^2)."),
     Check("energy_share.adc", "energy share: ADC", 62.06, "%", "[NS14R] 31.12 of 50.15 uJ", 0.30, _SHARE_TOL,
           gap=_GAP_SHARE_E),
     Check("energy_share.accum", "energy share: accumulation", 10.66, "%", "[NS14R] 5.35 of 50.15 uJ", 0.30,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from datetime import date
 
-from cimsim.validation.designs import FIXES, METRIC_LABELS, SOURCES, unit_of
+from cimsim.validation.designs import FIXES, METRIC_LABELS, NOT_COVERED, SOURCES, unit_of
 from cimsim.validation.runner import DesignResult, Row
 
 
@@ -131,6 +131,8 @@ def markdown(results: list[DesignResult]) -> str:
     out += ["## Model fixes found by this validation", ""]
     for f in FIXES:
         out.append(f"- **{f['title']}** ({f['commit']}). {f['reason']} Effect: {f['effect']}")
+    out += ["", "## Not covered", ""]
+    out += [f"- {text}" for text in NOT_COVERED]
     out += ["", "## Sources", ""]
     for key, text in SOURCES.items():
         out.append(f"- [{key}] {text}")
