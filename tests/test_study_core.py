@@ -97,6 +97,15 @@ def test_errors_name_the_file_and_line(tmp_path):
         load_study(p)
 
 
+def test_accuracy_needs_workloads_by_name(tmp_path):
+    p = write(tmp_path, study_text("accuracy: true\n"))
+    with pytest.raises(SpecError, match=r"line 7: accuracy: .*workloads must be given by name"):
+        load_study(p)
+    p = write(tmp_path, study_text("accuracy: {samples: 10, sed: 1}\n"))
+    with pytest.raises(SpecError, match=r"accuracy.sed: unknown key 'sed' \(did you mean 'seed'\?\)"):
+        load_study(p)
+
+
 def test_bad_override_value_points_at_the_study_line(tmp_path):
     # One grid value is invalid for the schema: that point is an error located in the study
     # file; the others resolve.

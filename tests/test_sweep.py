@@ -77,6 +77,37 @@ def test_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert run_sweep(f, out=tmp_path / "o", workers=1, progress=False, resume=False).summary.computed == 4
 
 
+def test_killed_pool_process_loses_nothing(tmp_path):
+    f = sweep_file(tmp_path, GRID + "  chip.tiles.pes.arrays.bits_per_cell: [2, 4]\n", "poolkill")
+    killed: dict = {}
+
+    def on_result(res, summary):
+        if not killed and summary.computed >= 2 and summary.computed < summary.todo:
+            os.kill(res["pid"], signal.SIGKILL)  # a pool process dies; the pool breaks
+            killed["pid"] = res["pid"]
+
+    r = run_sweep(f, out=tmp_path / "o", workers=2, progress=False, on_result=on_result)
+    assert killed and r.summary.lost >= 1
+    assert r.summary.computed == 12 and all(s == "done" for s, _, _ in results(r.store).values())
+    with ResultsStore(r.store, readonly=True) as st:
+        counts = st.evaluation_counts()
+    assert len(counts) == 12 and set(counts.values()) == {1}
+
+
+def test_accuracy_metric_of_a_named_workload(tmp_path):
+    pytest.importorskip("torch")
+    p = tmp_path / "acc.yaml"
+    p.write_text(f"name: acc\narch: {ARCH}\ngrid:\n  chip.tiles.pes.arrays.readout.bits: [2, 6]\n"
+                 "workloads: [cnn-digits]\nsamples: 1\naccuracy: {samples: 40}\n"
+                 "pareto: {x: TOPS_per_W, y: accuracy}\n")
+    r = run_sweep(p, out=tmp_path / "o", workers=1, progress=False)
+    df = r.frame()
+    acc = list(df["accuracy [1]"])
+    assert 0.0 <= acc[0] < acc[1] <= 1.0  # a 2-bit read-out hurts; 6 bits hardly
+    assert (df["accuracy_float [1]"] > 0.8).all() and "sqnr [dB]" in df.columns
+    assert (tmp_path / "o" / "pareto-accuracy-vs-TOPS_per_W.png").is_file()
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from cimsim.cli import main; sys.exit(main())", *args]
 

@@ -49,6 +49,8 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
         rep = simulate(arch, trace, readout=task["readout"], dataflow=task["dataflow"], samples=task["samples"])
         d = rep.to_dict()
         d.pop("wall_time", None)
+        if task.get("accuracy"):
+            d["accuracy"] = accuracy(task["accuracy"], arch, task["readout"])
         out.update(status="done", result=d, metrics=metrics_from_report(d), error=None)
     except CimsimError as exc:
         out.update(status="error", result=None, metrics=[], error=f"{type(exc).__name__}: {exc}")
@@ -56,6 +58,38 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4))
         out.update(status="error", result=None, metrics=[], error=f"{type(exc).__name__}: {exc}\n{tb}")
     out["wall_s"] = time.perf_counter() - t0
+    return out
+
+
+_PREPARED: dict[tuple, Any] = {}
+
+
+def accuracy(spec: dict[str, Any], arch, readout) -> dict[str, Any]:
+    """Top-1 accuracy (where the workload has labels), agreement with the float model and SQNR
+    of the logits, with the workload's layers on ``arch`` (:func:`cimsim.accuracy.hardware_accuracy`).
+    The prepared model and data are kept per process (the digits models are trained here)."""
+    from cimsim.accuracy import hardware_accuracy
+    from cimsim.trace.workloads_loader import resolve
+
+    key = (spec["workload"], spec.get("samples"), spec.get("seed", 0))
+    if key not in _PREPARED:
+        wl = resolve(spec["workload"])
+        prep = wl.prepare(spec.get("samples"), seed=spec.get("seed", 0))
+        full = prep.provenance.get("test_set_size")
+        if spec.get("samples") is None and full and full > len(prep.inputs):  # the whole labelled test set
+            prep = wl.prepare(int(full), seed=spec.get("seed", 0))
+        _PREPARED[key] = (wl, prep)
+    wl, prep = _PREPARED[key]
+    res = hardware_accuracy(prep.model, prep.inputs, arch, labels=prep.labels, calib=prep.calib,
+                            quant=spec.get("quant") or wl.default_quant, readout=readout)
+    s = res.summary()
+    out = {"samples": {"value": s["samples"], "unit": "input"}}
+    for name, key in (("accuracy", "accuracy_hardware"), ("accuracy_quantized", "accuracy_quantized"),
+                      ("accuracy_float", "accuracy_float"),
+                      ("top1_agreement_with_float", "top1_agreement_with_float")):
+        if key in s:
+            out[name] = {"value": s[key], "unit": "1"}
+    out["sqnr"] = {"value": s["sqnr_dB"], "unit": "dB"}
     return out
 
 

@@ -214,6 +214,10 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
         resolved = archs[akey]
         common = {"cimsim": __version__, "trace": pt.trace_key, "quantizer": params["quantizer"],
                   "dataflow": dataflow, "samples": samples}
+        accuracy = None
+        if study.accuracy is not None:
+            accuracy = {"workload": wl.source, "quant": params["quantizer"], **study.accuracy}
+            common["accuracy"] = accuracy
         if isinstance(resolved, CimsimError):
             pt.error = f"{type(resolved).__name__}: {resolved}"
             pt.inputs = {**common, "arch_document": bases[pt.base_key].data, "overrides": assignments,
@@ -228,7 +232,7 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
             if readout is not None:
                 pt.task = {"hash": "", "label": label, "assignments": assignments,
                            "located": [(o.key, o.origin) for o in overrides], "readout": readout,
-                           "dataflow": dataflow, "samples": samples}
+                           "dataflow": dataflow, "samples": samples, "accuracy": accuracy}
         pt.hash = sha256_json(pt.inputs)
         if pt.task is not None:
             pt.task["hash"] = pt.hash

@@ -39,7 +39,8 @@ from cimsim.errors import SpecError
 from cimsim.spec.loader import Origin, Origins, dotted, load_with_extends
 
 TOP_KEYS = ("name", "description", "arch", "set", "variants", "grid", "workloads", "quantizers", "readouts",
-            "samples", "dataflow", "metrics", "baseline", "pareto", "store")
+            "samples", "dataflow", "accuracy", "metrics", "baseline", "pareto", "store")
+ACCURACY_KEYS = ("samples", "seed")
 VARIANT_KEYS = ("name", "arch", "set")
 READOUT_KINDS = ("arch", "ideal", "adc", "minmax", "lsq", "binary", "ternary", "bfp")
 READOUT_KEYS = ("kind", "name", "bits", "granularity", "mantissa_bits", "block")
@@ -104,6 +105,7 @@ class StudySpec:
     readouts: list[ReadoutSpec] = field(default_factory=lambda: [ReadoutSpec()])
     dataflows: list[str] = field(default_factory=lambda: ["layer"])
     samples: int | None = None
+    accuracy: dict | None = None  # {"samples": n or None (the whole test set), "seed": s}
     metrics: list[str] = field(default_factory=list)
     baseline: str | None = None
     pareto: list[tuple[str, str]] = field(default_factory=list)
@@ -255,6 +257,8 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
         c.fail(("samples",), "expected a positive integer (samples of each trace to simulate) or null for all",
                samples)
 
+    accuracy = _accuracy(c, data.get("accuracy"), workloads)
+
     metrics = _as_list(c, ("metrics",), data.get("metrics", []))
     for i, m in enumerate(metrics):
         c.require_type(("metrics", i), m, str, "a metric name")
@@ -291,7 +295,8 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
         c.require_type(("store",), store, str, "a file path for the results store (.sqlite)")
     description = data.get("description") or ""
     return StudySpec(name=name, variants=variants, grid=grid, workloads=workloads, quantizers=quantizers,
-                     readouts=readouts, dataflows=dataflows, samples=samples, metrics=metrics, baseline=baseline,
+                     readouts=readouts, dataflows=dataflows, samples=samples, accuracy=accuracy, metrics=metrics,
+                     baseline=baseline,
                      pareto=pareto, store=store, description=str(description), file=file, origins=origins,
                      document=data)
 
@@ -379,6 +384,29 @@ def _arch_path(c: _Checker, path, arch: str, base_dir: Path) -> Path:
     if not p.is_file():
         c.fail(path, f"no architecture file at {p} (paths are relative to the study file)", arch)
     return p
+
+
+def _accuracy(c: _Checker, raw, workloads: list[WorkloadSpec]) -> dict | None:
+    """``accuracy: true`` or ``{samples: N, seed: S}``: also run each workload's model with its
+    layers on the simulated arrays (needs torch and the workload by name)."""
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        raw = {}
+    if not isinstance(raw, dict):
+        c.fail(("accuracy",), "expected true, false or a mapping {samples, seed}", raw)
+    c.known_keys(("accuracy",), raw, ACCURACY_KEYS)
+    samples, seed = raw.get("samples"), raw.get("seed", 0)
+    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
+        c.fail(("accuracy", "samples"), "expected a positive number of test inputs, or null for the whole test set",
+               samples)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        c.fail(("accuracy", "seed"), "expected an integer seed", seed)
+    for w in workloads:
+        if not isinstance(w.source, str):
+            c.fail(("accuracy",), f"accuracy runs a workload's model, so workloads must be given by name "
+                                  f"(cimsim export --list); '{w.label}' is a trace", None, found=False)
+    return {"samples": samples, "seed": seed}
 
 
 def _readout(c: _Checker, path, raw) -> ReadoutSpec:
