@@ -240,13 +240,18 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
             c.fail(("quantizers", i), "expected a recipe name such as int8, int4, wage8, dfp8 (or null: the "
                                       "trace's own)", q)
 
-    readouts = [_readout(c, ("readouts", i), r) for i, r in enumerate(_as_list(c, ("readouts",),
-                                                                           data.get("readouts", ["arch"])))]
+    raw_readouts = _as_list(data.get("readouts", ["arch"]))
+    if not raw_readouts:
+        c.fail(("readouts",), "expected at least one read-out (or leave the key out: the architecture's own)",
+               raw_readouts)
+    readouts = [_readout(c, ("readouts", i), r) for i, r in enumerate(raw_readouts)]
     rl = [r.label for r in readouts]
     if len(set(rl)) != len(rl):
         c.fail(("readouts",), f"read-out labels must be unique; found {rl} (give each a 'name')", None, found=False)
 
-    dataflows = _as_list(c, ("dataflow",), data.get("dataflow", "layer"))
+    dataflows = _as_list(data.get("dataflow", "layer"))
+    if not dataflows:
+        c.fail(("dataflow",), f"expected one of {list(DATAFLOWS)} or a list of them", dataflows)
     for i, d in enumerate(dataflows):
         if d not in DATAFLOWS:
             c.fail(("dataflow", i) if isinstance(data.get("dataflow"), list) else ("dataflow",),
@@ -259,7 +264,7 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
 
     accuracy = _accuracy(c, data.get("accuracy"), workloads)
 
-    metrics = _as_list(c, ("metrics",), data.get("metrics", []))
+    metrics = _as_list(data.get("metrics", []))
     for i, m in enumerate(metrics):
         c.require_type(("metrics", i), m, str, "a metric name")
         from cimsim.studies.metrics import check_metric_name
@@ -373,7 +378,7 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _as_list(c: _Checker, path, value) -> list:
+def _as_list(value) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
