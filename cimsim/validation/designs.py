@@ -302,10 +302,11 @@ _ISAAC_GAP_CE = (
     "both, the ratio would be ~460 GOPS/s/mm^2 (-4 %). cimsim's rate is also 6 % under the peak "
     "because each 0.78 ns conversion takes a whole 0.83 ns cycle of the 1.2 GHz clock.")
 _ISAAC_GAP_PE = (
-    "Published figure and design point disagree, and unmodelled power. ISAAC's Table 6 components "
+    "Published figure and modelled design disagree, and unmodelled power. ISAAC's Table 6 components "
     "draw 65.8 W for the chip at its ~41 TOPS peak (about 630 GOPS/s/W); the 380.7 GOPS/s/W quoted "
-    "is not that ratio (the paper's power-optimised design point differs), so a faithful model of "
-    "Table 6 cannot reach it. Against Table 6 cimsim (~40 W) misses the HyperTransport links (10.4 W), "
+    "does not follow from those powers (it may belong to another of the paper's design points or "
+    "power accountings), so a faithful model of Table 6 cannot reach it. Against Table 6 cimsim "
+    "(~40 W) misses the HyperTransport links (10.4 W), "
     "the crossbars' read current (4.8 W, not charged: see the architecture header), and most of the "
     "eDRAM, bus and router activity (6.5 W in Table 6, ~0.1 W in cimsim, whose tile-level traffic "
     "counts each feature map once), and over-counts the shift-adds (4 W, a 32-bit adder per "
