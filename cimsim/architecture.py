@@ -315,6 +315,14 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
         _add(arch, "array", "sense_amp", "sense_amp", r.model or "neurosim", p_arr + ("readout",),
              arrays.columns * per_column, n_arrays, r.params.kwargs())
 
+    if arrays.dcim is not None:
+        # HCiM: the DCiM scale-factor array accumulates the sense-amp outputs (no shift-add).
+        dc = arrays.dcim
+        nf = chip.number_format
+        p = {"bits": dc.bits, "scale_factor_words": arrays.columns * nf.input_cycles,
+             "accumulator_words": max(1, arch.weight_columns), **dc.params.kwargs()}
+        _add(arch, "array", "dcim", "dcim", dc.model, p_arr + ("dcim",), dc.count, n_arrays, p)
+        return arch
     sa = arrays.shift_add
     _add(arch, "array", "shift_add", "shift_add", sa.model, p_arr + ("shift_add",), arrays.shift_add_count,
          n_arrays, {"bits": sa.bits, **sa.params.kwargs()})

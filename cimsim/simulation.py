@@ -54,9 +54,11 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
     mapping = map_network(trace, arch, duplicate)
     t_map = time.perf_counter() - t0
     layers: list[LayerReport] = []
+    timing_act: dict[str, dict] = {}
     t1 = time.perf_counter()
     for layer, lm in zip(trace.layers, mapping.layers):
         res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, n))
+        timing_act[layer.name] = timing_activity(res)
         energy = {k: v / n for k, v in layer_energy(arch, lm, res, layer, n).items()}
         act = {k: v / n for k, v in res.activity().items()}
         layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,
@@ -67,7 +69,7 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
     t_func = time.perf_counter() - t1
     t2 = time.perf_counter()
     timing = simulate_timing(arch, trace, mapping, samples=1, dataflow=dataflow, granularity=granularity,
-                             timeline=timeline)
+                             timeline=timeline, activity=timing_act)
     t_time = time.perf_counter() - t2
     by_name = {layer.name: layer for layer in trace.layers}
     for lr, lt in zip(layers, timing.layers):
@@ -83,6 +85,28 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
     return Report.build(arch, trace, layers, timing, readout=repr(readout), dataflow=dataflow, samples=n,
                         wall={"map_s": t_map, "functional_s": t_func, "timing_s": t_time,
                               "events": timing.events})
+
+
+def timing_activity(res) -> dict[str, float]:
+    """The data-dependent counts the timing engine reads (:func:`cimsim.engine.sim.layer_timing`):
+
+    - ``dcim_ops_per_vector``: the busiest array's non-zero sense-amp outputs per input vector
+      (arrays of a layer run in lockstep, so the busiest DCiM array bounds the reduce stage);
+    - ``resolved_bits_per_conversion``: mean ADC bits resolved per conversion (BFP read-out;
+      absent otherwise)."""
+    out: dict[str, float] = {}
+    per_array: dict[tuple, int] = {}
+    for arr in res.arrays:
+        key = (arr.group, arr.row_tile, arr.col_tile)
+        per_array[key] = per_array.get(key, 0) + arr.nonzero_outputs
+    groups = max(1, len({k[0] for k in per_array}))
+    vectors = res.input_vectors / groups
+    if per_array and vectors:
+        out["dcim_ops_per_vector"] = max(per_array.values()) / vectors
+    act = res.activity()
+    if act["resolved_bits"] and act["conversions"]:
+        out["resolved_bits_per_conversion"] = act["resolved_bits"] / act["conversions"]
+    return out
 
 
 def leakage_energy(arch: Architecture, seconds: float) -> dict[str, float]:

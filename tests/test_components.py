@@ -28,6 +28,7 @@ EXPECTED = {
     "buffer": ["register_file", "sram"],
     "crossbar": ["rram"],
     "dac": ["wordline_driver"],
+    "dcim": ["sram_adder"],
     "interconnect": ["bus", "htree", "mesh"],
     "sense_amp": ["neurosim"],
     "shift_add": ["digital"],

@@ -16,7 +16,9 @@ from cimsim.spec.load import load_arch
 from cimsim.spec.units import format_si, parse_quantity, to_si
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCH_FILES = sorted((ROOT / "arch").rglob("*.yaml"))
+# Architecture files only: study and sweep files (arch/sweeps/, arch/studies/*/study*.yaml) are not.
+ARCH_FILES = sorted(p for p in (ROOT / "arch").rglob("*.yaml")
+                    if "sweeps" not in p.parts and not p.name.startswith("study"))
 
 BASE = textwrap.dedent(
     """\

@@ -20,6 +20,7 @@ from cimsim.components import (  # noqa: E402,F401
     buffer,
     crossbar,
     dac,
+    dcim,
     interconnect,
     sense_amp,
     shift_add,

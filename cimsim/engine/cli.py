@@ -54,7 +54,8 @@ def register(sub) -> None:
     c.add_argument("archs", nargs="+", help="architecture files; the first is the baseline")
     c.add_argument("--workload", default=DEFAULT_WORKLOAD, help="a .cimtrace file or a workload name")
     _common(c)
-    c.add_argument("--adc-model", help="rerun every architecture with this ADC model (e.g. murmann)")
+    c.add_argument("--adc-model", help="rerun every architecture that has ADCs with this ADC model (e.g. murmann); "
+                                       "ADC-less architectures run unchanged")
     c.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     c.set_defaults(func=run_compare)
 
@@ -103,9 +104,13 @@ def run_compare(args) -> int:
     from cimsim.report.compare import compare_table
     from cimsim.report.files import atomic_write_json
 
+    from cimsim.architecture import load_architecture
+
     trace = resolve_trace(args.workload)
     sets = [f"chip.tiles.pes.arrays.readout.model={args.adc_model}"] if args.adc_model else []
-    reports = [_simulate(a, trace, args, sets) for a in args.archs]
+    # --adc-model applies to architectures with ADCs; ADC-less ones (sense amplifiers) run as they are.
+    reports = [_simulate(a, trace, args, sets if load_architecture(a, args.sets).arrays.readout.kind == "adc" else [])
+               for a in args.archs]
     text, data = compare_table(reports, [Path(a).stem for a in args.archs])
     print(text)
     if args.json:

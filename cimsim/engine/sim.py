@@ -13,10 +13,20 @@ compute     the layer's arrays (lockstep)  input cycles x row groups x array cyc
                                            read-out) or ``max(t_read, M t_conv)`` (sample and
                                            hold), M columns per ADC, each rounded up to cycles;
                                            with D weight copies the initiation interval is /D
-reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1
+reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1;
+            (HCiM: DCiM array + adder      with a DCiM scale-factor array: its add/subtracts per
+            tree)                          vector (the busiest array's non-zero sense-amp
+                                           outputs, from Activity) / (lanes x DCiM arrays) x its
+                                           initiation interval, latency + its op latency
 writeback   the tile's interconnect         output bits / tile link width (shared by the layers
                                            of that tile)
 =========== ============================== ================================================
+
+Where a service time depends on data the engine reads counts from Activity (``activity``,
+per layer name, from :func:`cimsim.simulation.timing_activity`), never values: the DCiM's
+operations per vector, and for BFP read-outs the mean ADC bits resolved per conversion, which
+set the conversion time of the compute stage (``M`` conversions per ADC in sequence, each of
+the mean resolved bits: throughput follows the mean, not the worst case; stated choice).
 
 Stages are pipelined: a stage starts vector k when it has arrived and the stage's previous
 vector has cleared its initiation interval; runs are served in closed form
@@ -102,8 +112,23 @@ def _cycles(seconds: float, clock_hz: float) -> int:
     return max(1, math.ceil(seconds * clock_hz - 1e-9))
 
 
-def layer_timing(arch: Architecture, layer, lm) -> LayerTiming:
-    """Service times of one mapped layer's stages (cycles per vector)."""
+def _conversion_cycles_at(arch: Architecture, mean_bits: float) -> float:
+    """Conversion time (cycles, fractional) of the array's ADC at a mean number of resolved
+    bits: linear between the two neighbouring whole bit counts (exact for SAR ADCs, whose
+    time is (m + 1) steps)."""
+    adc = arch.require("array", "adc").model
+    top = arch.arrays.readout.bits
+    m = min(max(mean_bits, 1.0), float(top))
+    lo, hi = int(math.floor(m)), int(math.ceil(m))
+    t_lo = adc.convert(bits_resolved=lo).latency_s
+    t_hi = adc.convert(bits_resolved=hi).latency_s
+    return (t_lo + (m - lo) * (t_hi - t_lo)) * arch.clock_Hz
+
+
+def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) -> LayerTiming:
+    """Service times of one mapped layer's stages (cycles per vector). ``activity``: the
+    layer's data-dependent counts (``dcim_ops_per_vector``, ``resolved_bits_per_conversion``)."""
+    activity = activity or {}
     a = arch.arrays
     f = arch.clock_Hz
     nf = arch.spec.chip.number_format
@@ -117,6 +142,11 @@ def layer_timing(arch: Architecture, layer, lm) -> LayerTiming:
     t_read = _cycles(arch.read_latency_s, f)
     t_conv = _cycles(arch.conversion_latency_s, f)
     array_cycle = max(t_read, m * t_conv) if a.sample_and_hold else m * (t_read + t_conv)
+    rb = activity.get("resolved_bits_per_conversion")
+    if rb and a.readout.kind == "adc":  # BFP: conversions stop after the bits resolved (mean)
+        tc = _conversion_cycles_at(arch, rb)
+        array_cycle = (max(t_read, math.ceil(m * tc - 1e-9)) if a.sample_and_hold
+                       else math.ceil(m * (t_read + tc) - 1e-9))
     row_groups = math.ceil(a.rows / a.active_rows)
     compute = cycles_in * row_groups * array_cycle
     pes = max(1, math.ceil(lm.arrays / a.count))
@@ -138,7 +168,15 @@ def layer_timing(arch: Architecture, layer, lm) -> LayerTiming:
         per_sample = int(np.prod(layer.output_shape[:-1])) if len(layer.output_shape) > 1 else 1
         chunks = 1
     dup = max(1, lm.duplicate)
-    ii = {"fetch": max(1, fetch), "compute": max(1, math.ceil(compute / dup)), "reduce": 1, "writeback": max(1, wb)}
+    red_ii = 1
+    dcim = arch.get("array", "dcim")
+    if dcim is not None:  # HCiM: the DCiM array's add/subtracts per vector (zeros skipped)
+        d = dcim.model
+        ops = float(activity.get("dcim_ops_per_vector", 0.0))
+        red_ii = max(1, math.ceil(ops * d.initiation_cycles / (d.lanes * dcim.per_parent) - 1e-9))
+        red_lat += red_ii + d.op_cycles - d.initiation_cycles
+    ii = {"fetch": max(1, fetch), "compute": max(1, math.ceil(compute / dup)), "reduce": max(1, math.ceil(red_ii / dup)),
+          "writeback": max(1, wb)}
     lat = {"fetch": max(1, fetch), "compute": compute, "reduce": red_lat, "writeback": max(1, wb)}
     return LayerTiming(layer.name, per_sample, chunks, ii, lat)
 
@@ -191,10 +229,14 @@ class TimingResult:
 
 
 def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, dataflow: str = "layer",
-                    granularity: str = "row", timeline: Timeline | None = None) -> TimingResult:
-    """Run the timing model of ``samples`` inferences of ``trace`` as mapped on ``arch``."""
+                    granularity: str = "row", timeline: Timeline | None = None,
+                    activity: dict[str, dict] | None = None) -> TimingResult:
+    """Run the timing model of ``samples`` inferences of ``trace`` as mapped on ``arch``.
+    ``activity``: per layer name, the data-dependent counts :func:`layer_timing` reads."""
     env = simpy.Environment()
-    layers = [layer_timing(arch, layer, lm) for layer, lm in zip(trace.layers, mapping.layers)]
+    activity = activity or {}
+    layers = [layer_timing(arch, layer, lm, activity.get(layer.name))
+              for layer, lm in zip(trace.layers, mapping.layers)]
     by_name = {lt.name: lt for lt in layers}
     trace_layers = {layer.name: layer for layer in trace.layers}
     producers = _producers(trace)

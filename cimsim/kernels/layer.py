@@ -16,7 +16,7 @@ import numpy as np
 from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 from cimsim.kernels.mvm import DeviceEffects, MVMResult, crossbar_mvm
-from cimsim.kernels.readout import Readout, SenseAmp
+from cimsim.kernels.readout import Readout
 from cimsim.mapping.mapper import LayerMapping
 from cimsim.trace.format import im2col  # noqa: F401  (re-exported for callers of the functional pass)
 
@@ -118,6 +118,8 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     as the hardware-accuracy runner does with inputs that carry the errors of earlier layers.
     """
     sel = slice(None) if samples is None else samples
+    if readout is not None and hasattr(readout, "for_layer"):  # per-layer parameters (trained tables)
+        readout = readout.for_layer(layer.name)
     xq = layer.input
     x = (xq.values[sel] if x_codes is None else np.asarray(x_codes)).astype(np.int64)
     zx = int(np.asarray(xq.zero_point).reshape(-1)[0])
@@ -126,8 +128,8 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
     common = dict(input_bits=xq.bits, input_signed=xq.signed, rows_active=a.active_rows,
                   bits_per_cycle=nf.input_bits_per_cycle if nf.input_encoding == "bit_serial" else xq.bits,
                   readout=readout, device=device)
-    acc_bits = a.shift_add.bits
-    sense_amp = isinstance(readout, SenseAmp)
+    acc_bits = a.accumulator_bits
+    sense_amp = bool(getattr(readout, "sense_amp", False))
     digital = dict(rows_per_array=a.rows, rows_active=a.active_rows, input_bits=xq.bits,
                    accumulator_bits=acc_bits, sense_amp=sense_amp)
     if layer.kind == "matmul":

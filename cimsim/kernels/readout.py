@@ -16,9 +16,12 @@ Modes (all values in partial-sum units, i.e. level units of ``sum_r x_r * d_r``)
   this with different ``lo``, ``step`` and ``L = 2^N``.
 - ``NONLINEAR``: thresholds ``t_0 < ... < t_(L-2)`` and output values ``v_0..v_(L-1)``;
   ``q = v_k`` with k the number of thresholds ``<= p``.
-- ``BINARY`` (HCiM, one sense amplifier): ``q = alpha * [p > theta]``.
+- ``BINARY`` (HCiM, one sense amplifier): ``t = [p > theta]``, ``q = center + alpha * t``.
 - ``TERNARY`` (HCiM, two sense amplifiers): ``t = +1 if p > theta_hi, -1 if p < theta_lo,
-  else 0``; ``q = alpha * t``. Zero outputs cost nothing downstream and are counted.
+  else 0``; ``q = center + alpha * t``. ``center`` (``prm[..., 3]``, default 0) is a per-column
+  constant: its share of every output is input-independent and is pre-loaded into the
+  accumulator once, so only ``t != 0`` is an operation; the kernel counts those as
+  ``nonzero`` (HCiM's DCiM add/subtracts; zero outputs cost nothing downstream).
 - ``BFP`` (BFP-CIM range-aware rounding with dynamic block floating point): for an integer
   ``v``, ``e(v) = max(0, bitlen(v if v >= 0 else ~v) - m)``; a block of ``block`` adjacent
   columns of one read shares ``e_blk = max e(v)``; ``q = floor(v / 2^e_blk + 1/2) * 2^e_blk``.
@@ -99,6 +102,7 @@ class Readout:
     """Base class. ``needs_stats``: calibrated from a first pass of ideal partial sums."""
 
     needs_stats = False
+    sense_amp = False       # sense amplifiers: zero outputs are skipped downstream
     bits: int | None = None
 
     def program(self, stats: PartialSumStats | None, max_psum: float, signed: bool) -> Program:
@@ -216,17 +220,22 @@ class NonLinearADC(Readout):
 @dataclass(frozen=True)
 class SenseAmp(Readout):
     """HCiM binary / ternary sense-amplifier read-out (Negi et al., arXiv 2403.13577 §III;
-    cim-models.md §6). ``alpha`` (scale factor) and thresholds are given, or calibrated from
-    the ideal partial sums at ``granularity`` (assumption, HCiM trains them): centre = mean p,
-    alpha = 2 mean|p - centre| (LSQ-style initialisation for one level),
-    ternary thresholds centre +- alpha/2, binary threshold centre."""
+    cim-models.md §6). ``alpha`` (scale factor), ``center`` and thresholds are given, or
+    calibrated from the ideal partial sums at ``granularity`` (assumption, HCiM trains them;
+    :mod:`workloads.digits_psq` does): centre = mean p, alpha = 2 mean|p - centre| (LSQ-style
+    initialisation for one level); ternary levels centre + {-alpha, 0, +alpha} with thresholds
+    centre +- alpha/2; binary levels centre +- alpha/2 with threshold centre (so ``center`` of
+    the kernel's ``center + alpha t`` is centre - alpha/2). Given values: ``center`` defaults
+    to 0 (the plain ``alpha * t`` of cim-models.md §6)."""
 
+    sense_amp = True
     levels: str = "ternary"
     alpha: float | None = None
     theta: float | None = None          # binary
     theta_lo: float | None = None       # ternary
     theta_hi: float | None = None
     granularity: str = "column"
+    center: float | None = None
 
     @property
     def needs_stats(self):  # type: ignore[override]
@@ -247,11 +256,77 @@ class SenseAmp(Readout):
         a = np.full(np.broadcast_shapes(centre.shape, alpha.shape), 0.0) + (alpha if self.alpha is None else self.alpha)
         prm = np.zeros(a.shape + (N_PRM,))
         prm[..., 0] = a
+        calibrated_centre = self.needs_stats and self.center is None
         if self.levels == "binary":
             prm[..., 1] = centre if self.theta is None else self.theta
+            prm[..., 3] = (centre - a / 2) if calibrated_centre else (self.center or 0.0)
             return Program(BINARY, prm)
         prm[..., 1] = centre - a / 2 if self.theta_lo is None else self.theta_lo
         prm[..., 2] = centre + a / 2 if self.theta_hi is None else self.theta_hi
+        prm[..., 3] = centre if calibrated_centre else (self.center or 0.0)
+        return Program(TERNARY, prm)
+
+
+class SenseAmpTable(SenseAmp):
+    """Sense-amplifier read-out with trained parameters per layer (HCiM's quantization-aware
+    training, :mod:`workloads.digits_psq`): for each layer name, ``alpha`` and ``center``
+    arrays broadcastable to the kernel's ``(I, A, J)`` table (input cycle, row group, digit
+    column). Levels ``center + alpha t``; ternary thresholds ``center +- alpha/2``
+    (``t = clamp(round((p - center)/alpha), -1, 1)``), binary threshold ``center + alpha/2``
+    (``t = clamp(round((p - center)/alpha), 0, 1)``). A layer without a table is calibrated
+    like :class:`SenseAmp`."""
+
+    def __init__(self, levels: str, tables: dict, granularity: str = "column_cycle", label: str = "trained"):
+        object.__setattr__(self, "levels", levels)
+        for k in ("alpha", "theta", "theta_lo", "theta_hi", "center"):
+            object.__setattr__(self, k, None)
+        object.__setattr__(self, "granularity", granularity)
+        object.__setattr__(self, "tables", {k: (np.asarray(a, float), np.asarray(c, float)) for k, (a, c) in tables.items()})
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "_layer", None)
+
+    def __repr__(self):
+        import hashlib
+
+        h = hashlib.sha256()
+        for k in sorted(self.tables):
+            a, c = self.tables[k]
+            h.update(k.encode() + a.tobytes() + c.tobytes())
+        return f"SenseAmpTable(levels={self.levels!r}, label={self.label!r}, layers={len(self.tables)}, sha256={h.hexdigest()[:16]})"
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def for_layer(self, name: str) -> "Readout":
+        if name not in self.tables:
+            return SenseAmp(self.levels, granularity=self.granularity)
+        new = object.__new__(SenseAmpTable)
+        new.__dict__.update(self.__dict__)
+        object.__setattr__(new, "_layer", name)
+        return new
+
+    @property
+    def needs_stats(self):  # type: ignore[override]
+        return False
+
+    def program(self, stats, max_psum, signed):
+        if self._layer is None:
+            raise CimsimError("SenseAmpTable: program() needs a layer (call for_layer(name) first)")
+        if self.levels not in ("binary", "ternary"):
+            raise CimsimError(f"sense-amp levels must be 'binary' or 'ternary'; found {self.levels!r}")
+        alpha, center = self.tables[self._layer]
+        shape = np.broadcast_shapes(alpha.shape, center.shape)
+        if len(shape) != 3:
+            raise CimsimError(f"layer '{self._layer}': trained sense-amp tables must have 3 axes (input cycle, "
+                              f"row group, digit column); found shape {shape}")
+        prm = np.zeros(shape + (N_PRM,))
+        prm[..., 0] = alpha
+        prm[..., 3] = center
+        if self.levels == "binary":
+            prm[..., 1] = center + alpha / 2
+            return Program(BINARY, prm)
+        prm[..., 1] = center - alpha / 2
+        prm[..., 2] = center + alpha / 2
         return Program(TERNARY, prm)
 
 

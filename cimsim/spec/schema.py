@@ -18,7 +18,7 @@ Every physical quantity is written with its unit in the file and held in SI here
             device {kind rram|pcm|fefet|sram, r_on, r_off | on_off_ratio},
             read_voltage, read_pulse,
             input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
-            shift_add {model, bits, count}
+            shift_add {model, bits, count}, dcim {model, bits, count}  (HCiM, sense amps only)
 
 Every mapping rejects unknown keys (suggesting the closest valid one); ranges and the
 consistency of the hierarchy (ADCs vs columns, active rows vs rows, device vs array kind)
@@ -308,6 +308,20 @@ class ShiftAdd(Section):
     params: ComponentParams = ComponentParams()
 
 
+class DCiM(Section):
+    """HCiM's digital CiM scale-factor array beside each array read by sense amplifiers
+    (Negi et al., arXiv 2403.13577): it stores the pre-shifted scale factors and adds or
+    subtracts one into the output's accumulator for every non-zero sense-amp output, skipping
+    zeros; it takes the shift-add's place. ``bits``: scale-factor / accumulator width;
+    ``count``: DCiM arrays per crossbar; ``params``: the model's (``lanes``, ``pipelined``,
+    ``scale_factor_words``, ...; see ``cimsim describe --models``)."""
+
+    model: str = "sram_adder"
+    bits: Annotated[int, Field(ge=4, le=64, strict=True)] = 16
+    count: Count = 1
+    params: ComponentParams = ComponentParams()
+
+
 class Arrays(Section):
     """The arrays of one PE: crossbars or SRAM CIM macros, all alike."""
 
@@ -330,10 +344,15 @@ class Arrays(Section):
     input_driver: InputDriver = InputDriver()
     readout: Readout
     shift_add: ShiftAdd = ShiftAdd()
+    dcim: DCiM | None = Field(None, description="HCiM digital CiM scale-factor array (sense-amp read-out only); "
+                              "replaces the shift-add")
     params: ComponentParams = ComponentParams()
 
     @model_validator(mode="after")
     def _check(self):
+        if self.dcim is not None and self.readout.kind != "sense_amp":
+            raise inconsistent("dcim", f"a DCiM scale-factor array accumulates sense-amplifier outputs (HCiM); "
+                                       f"expected readout.kind sense_amp with it, found '{self.readout.kind}'")
         if self.rows_active is not None and not (1 <= self.rows_active <= self.rows):
             raise inconsistent("rows_active", f"expected 1 to rows ({self.rows}) rows active at once, found {self.rows_active}")
         if self.kind == "sram_macro" and self.device.kind != "sram":
@@ -385,6 +404,11 @@ class Arrays(Section):
         if r.columns_per_adc is not None:
             return r.columns_per_adc
         return math.ceil(self.columns / self.adc_count)
+
+    @property
+    def accumulator_bits(self) -> int:
+        """Width of the per-output accumulation at the array: the DCiM's when there is one."""
+        return self.dcim.bits if self.dcim is not None else self.shift_add.bits
 
     @property
     def shift_add_count(self) -> int:
