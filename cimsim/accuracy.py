@@ -32,10 +32,14 @@ from cimsim.mapping.mapper import map_network
 
 def default_readout(arch: Architecture) -> Readout:
     """The read-out an architecture file implies: an N-bit ADC with a fixed range (LSB
-    ``2^(N_full - N)``) or a range calibrated to the partial sums' min-max, or calibrated
-    binary/ternary sense amplifiers."""
+    ``2^(N_full - N)``) or a range calibrated to the partial sums' min-max, BFP-CIM's
+    range-aware rounding (``readout.bfp``), or calibrated binary/ternary sense amplifiers."""
     r = arch.arrays.readout
     if r.kind == "adc":
+        if r.bfp is not None:
+            from cimsim.kernels.readout import BFPReadout
+
+            return BFPReadout(mantissa_bits=r.bfp.mantissa_bits, block=arch.arrays.bfp_block)
         if r.range == "calibrated":
             return MinMaxADC(bits=r.bits, granularity=r.calibration_granularity)
         return ClampedADC(bits=r.bits)

@@ -310,6 +310,10 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
     if r.kind == "adc":
         p = {"bits": r.bits, "rows": arrays.active_rows, **r.params.kwargs()}
         _add(arch, "array", "adc", "adc", r.model or "neurosim_sar", p_arr + ("readout",), arrays.adc_count, n_arrays, p)
+        if r.bfp is not None:  # BFP-CIM: range logic beside each ADC
+            _add(arch, "array", "bfp_logic", "bfp_logic", r.bfp.model, p_arr + ("readout", "bfp"), arrays.adc_count,
+                 n_arrays, {"bits": r.bits, "mantissa_bits": r.bfp.mantissa_bits, "block": arrays.bfp_block,
+                            **r.bfp.params.kwargs()})
     else:
         per_column = 1 if r.levels == "binary" else 2
         _add(arch, "array", "sense_amp", "sense_amp", r.model or "neurosim", p_arr + ("readout",),

@@ -25,6 +25,7 @@ EXPECTED = {
     "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_sar", "table", "zigzag_aimc"],
     "adder": ["ripple"],
     "adder_tree": ["digital"],
+    "bfp_logic": ["gate"],
     "buffer": ["register_file", "sram"],
     "crossbar": ["rram"],
     "dac": ["wordline_driver"],

@@ -17,6 +17,7 @@ from cimsim.components import (  # noqa: E402,F401
     adc,
     adder,
     adder_tree,
+    bfp_logic,
     buffer,
     crossbar,
     dac,

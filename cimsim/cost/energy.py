@@ -12,7 +12,10 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 - ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
   digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
-  mean number of bits resolved; for an ADC with ``column_current`` (NeuroSim's accounting of
+  mean number of bits resolved per conversion (``resolved_bits / conversions``, linear between
+  whole bit counts: exact for ADC models linear in the bits, e.g. NeuroSim's SAR);
+- ``array.bfp_logic`` (BFP-CIM, ``readout.bfp``): leading-one detection, exponent maximum,
+  block registers, alignment shift and rounding per conversion; for an ADC with ``column_current`` (NeuroSim's accounting of
   the cell current, with the crossbar's ``include_cell_current: false``), plus per array
   ``conversions x adc.column_energy_J(G)`` at the mean conductance of a converted column,
   ``G = (Gmin * input_levels * columns_converted + dG * column_levels) / conversions`` (exact
@@ -82,6 +85,16 @@ def adc_column_current_J(arch: Architecture, result) -> float:
     return total
 
 
+def adc_energy_at_bits_J(adc, mean_bits: float, top: int) -> float:
+    """Energy of one conversion at a mean number of resolved bits (BFP-CIM): linear between the
+    two neighbouring whole bit counts, so that the total over conversions is exact for models
+    linear in the bits resolved (NeuroSim's SAR: ``P (m + 1) step``)."""
+    m = min(max(mean_bits, 1.0), float(top))
+    lo, hi = int(math.floor(m)), int(math.ceil(m))
+    e_lo = adc.convert(bits_resolved=lo).energy_J
+    return e_lo + (m - lo) * (adc.convert(bits_resolved=hi).energy_J - e_lo)
+
+
 def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[str, float]:
     """Dynamic energy (J) per component instance name for one layer over ``samples`` samples."""
     out: dict[str, float] = {}
@@ -104,8 +117,11 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
     if a.readout.kind == "adc":
         adc = arch.require("array", "adc").model
         if act["resolved_bits"]:
-            mean_bits = max(1, round(act["resolved_bits"] / max(1, act["conversions"])))
-            add("array.adc", act["conversions"] * adc.convert(bits_resolved=min(mean_bits, a.readout.bits)).energy_J)
+            add("array.adc", act["conversions"] * adc_energy_at_bits_J(adc, act["resolved_bits"] / act["conversions"],
+                                                                    a.readout.bits))
+            logic = arch.get("array", "bfp_logic")
+            if logic is not None:   # BFP-CIM: leading-one detection, exponent max, shifters per value
+                add("array.bfp_logic", act["conversions"] * logic.model.convert_overhead().energy_J)
         else:
             add("array.adc", act["conversions"] * adc.convert().energy_J)
         if getattr(adc, "column_current", False):

@@ -262,6 +262,19 @@ class InputDriver(Section):
     params: ComponentParams = ComponentParams()
 
 
+class BFP(Section):
+    """BFP-CIM range-aware rounding at the ADC (Chang et al., ASP-DAC 2024; cim-models.md §7):
+    each converted value keeps ``mantissa_bits`` from its first toggled bit, and the ``block``
+    columns an ADC converts in one read (default: its ``columns_per_adc``) share the largest
+    exponent. The ADC's energy and time follow the bits resolved; ``model`` (``gate``) costs the
+    leading-one detection, exponent maximum, block registers, alignment shifter and rounding."""
+
+    mantissa_bits: Annotated[int, Field(ge=1, le=8, strict=True)] = 4
+    block: Annotated[int, Field(ge=1, le=256, strict=True)] | None = None
+    model: str = "gate"
+    params: ComponentParams = ComponentParams()
+
+
 class Readout(Section):
     """Column read-out: an ADC bank (``count`` ADCs each shared over ``columns_per_adc``
     columns, read one after another) or sense amplifiers (binary: 1, ternary: 2 per column)."""
@@ -278,6 +291,7 @@ class Readout(Section):
         "'calibrated' to the min-max of the partial sums (NeuroSim's Python front end)",
     )
     calibration_granularity: Literal["layer", "array", "column", "column_cycle"] = "layer"
+    bfp: BFP | None = Field(None, description="BFP-CIM range-aware rounding with dynamic block floating point")
     params: ComponentParams = ComponentParams()
 
     @model_validator(mode="after")
@@ -289,11 +303,16 @@ class Readout(Section):
                 raise inconsistent("bits", f"expected ADC bits from 1 to 16, found {self.bits}")
             if self.levels is not None:
                 raise inconsistent("levels", "'levels' applies to sense-amplifier read-out, not to an ADC")
+            if self.bfp is not None and self.bfp.mantissa_bits > self.bits:
+                raise inconsistent("bfp.mantissa_bits", f"expected at most the ADC's {self.bits} bits of mantissa, "
+                                                        f"found {self.bfp.mantissa_bits}")
         else:
             if self.levels is None:
                 raise inconsistent("levels", "a sense-amplifier read-out needs 'levels': binary or ternary; found none")
             if self.bits is not None:
                 raise inconsistent("bits", "'bits' applies to an ADC; a sense amplifier has 'levels'")
+            if self.bfp is not None:
+                raise inconsistent("bfp", "block floating point (BFP-CIM) rounds ADC outputs; a sense amplifier has none")
         for key in ("count", "columns_per_adc"):
             v = getattr(self, key)
             if v is not None and v < 1:
@@ -404,6 +423,12 @@ class Arrays(Section):
         if r.columns_per_adc is not None:
             return r.columns_per_adc
         return math.ceil(self.columns / self.adc_count)
+
+    @property
+    def bfp_block(self) -> int:
+        """Columns sharing one BFP exponent: ``readout.bfp.block``, else the columns per ADC."""
+        b = self.readout.bfp
+        return b.block if b is not None and b.block is not None else self.columns_per_adc
 
     @property
     def accumulator_bits(self) -> int:
