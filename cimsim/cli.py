@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES = (
     "cimsim.report.plot",
     "cimsim.accuracy",
     "cimsim.studies.cli",
+    "cimsim.studies.study",
     "cimsim.validation.cli",
 )
 
