@@ -104,6 +104,13 @@ def test_accuracy_needs_workloads_by_name(tmp_path):
     p = write(tmp_path, study_text("accuracy: {samples: 10, sed: 1}\n"))
     with pytest.raises(SpecError, match=r"accuracy.sed: unknown key 'sed' \(did you mean 'seed'\?\)"):
         load_study(p)
+    # A named accuracy workload lifts the rule; trained read-outs belong to `cimsim study`.
+    p = write(tmp_path, study_text("seed: 0\nrank_by: energy\naccuracy: {workload: cnn-digits, samples: 10}\n"))
+    s = load_study(p)
+    assert s.accuracy == {"workload": "cnn-digits", "samples": 10, "seed": 0} and s.rank_by == "energy"
+    p = write(tmp_path, study_text("accuracy: {workload: cnn-digits, trained: {v: {levels: ternary}}}\n"))
+    with pytest.raises(SpecError, match=r"line 7: accuracy.trained: .* run by `cimsim study`"):
+        load_study(p)
 
 
 def test_bad_override_value_points_at_the_study_line(tmp_path):

@@ -128,7 +128,7 @@ def _load_trace(study: StudySpec, wl, quant: str | None, qpath):
         trace = load(wl.source)
     else:
         try:
-            return workload_trace(wl.source, quant=quant)
+            return workload_trace(wl.source, quant=quant, seed=study.seed)
         except CimsimError as exc:
             raise SpecError(f"{wl.origin or study.file}: workload '{wl.source}': {exc}") from None
         except KeyError:
@@ -216,7 +216,9 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
                   "dataflow": dataflow, "samples": samples}
         accuracy = None
         if study.accuracy is not None:
-            accuracy = {"workload": wl.source, "quant": params["quantizer"], **study.accuracy}
+            same = study.accuracy["workload"] in (None, wl.source)
+            accuracy = {**study.accuracy, "workload": study.accuracy["workload"] or wl.source,
+                        "quant": params["quantizer"] if same else None}
             common["accuracy"] = accuracy
         if isinstance(resolved, CimsimError):
             pt.error = f"{type(resolved).__name__}: {resolved}"

@@ -39,8 +39,8 @@ from cimsim.errors import SpecError
 from cimsim.spec.loader import Origin, Origins, dotted, load_with_extends
 
 TOP_KEYS = ("name", "description", "arch", "set", "variants", "grid", "workloads", "quantizers", "readouts",
-            "samples", "dataflow", "accuracy", "metrics", "baseline", "pareto", "store")
-ACCURACY_KEYS = ("samples", "seed")
+            "samples", "dataflow", "seed", "accuracy", "metrics", "baseline", "rank_by", "pareto", "store")
+ACCURACY_KEYS = ("workload", "samples", "seed", "trained")
 VARIANT_KEYS = ("name", "arch", "set")
 READOUT_KINDS = ("arch", "ideal", "adc", "minmax", "lsq", "binary", "ternary", "bfp")
 READOUT_KEYS = ("kind", "name", "bits", "granularity", "mantissa_bits", "block")
@@ -105,7 +105,9 @@ class StudySpec:
     readouts: list[ReadoutSpec] = field(default_factory=lambda: [ReadoutSpec()])
     dataflows: list[str] = field(default_factory=lambda: ["layer"])
     samples: int | None = None
-    accuracy: dict | None = None  # {"samples": n or None (the whole test set), "seed": s}
+    seed: int = 0                 # of named workloads: data, training, export
+    accuracy: dict | None = None  # {"workload": name or None (each point's), "samples": n or None, "seed": s}
+    rank_by: str | None = None    # the metric a study ranks its variants by (cimsim study)
     metrics: list[str] = field(default_factory=list)
     baseline: str | None = None
     pareto: list[tuple[str, str]] = field(default_factory=list)
@@ -262,7 +264,18 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
         c.fail(("samples",), "expected a positive integer (samples of each trace to simulate) or null for all",
                samples)
 
-    accuracy = _accuracy(c, data.get("accuracy"), workloads)
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        c.fail(("seed",), "expected a non-negative integer seed (of named workloads: data split, training, export)",
+               seed)
+    accuracy = _accuracy(c, data.get("accuracy"), workloads, seed)
+    rank_by = data.get("rank_by")
+    if rank_by is not None:
+        from cimsim.studies.metrics import check_metric_name
+
+        msg = check_metric_name(str(rank_by))
+        if msg:
+            c.fail(("rank_by",), msg, None, found=False)
 
     metrics = _as_list(data.get("metrics", []))
     for i, m in enumerate(metrics):
@@ -300,8 +313,8 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
         c.require_type(("store",), store, str, "a file path for the results store (.sqlite)")
     description = data.get("description") or ""
     return StudySpec(name=name, variants=variants, grid=grid, workloads=workloads, quantizers=quantizers,
-                     readouts=readouts, dataflows=dataflows, samples=samples, accuracy=accuracy, metrics=metrics,
-                     baseline=baseline,
+                     readouts=readouts, dataflows=dataflows, samples=samples, seed=seed, accuracy=accuracy,
+                     rank_by=rank_by, metrics=metrics, baseline=baseline,
                      pareto=pareto, store=store, description=str(description), file=file, origins=origins,
                      document=data)
 
@@ -391,27 +404,36 @@ def _arch_path(c: _Checker, path, arch: str, base_dir: Path) -> Path:
     return p
 
 
-def _accuracy(c: _Checker, raw, workloads: list[WorkloadSpec]) -> dict | None:
-    """``accuracy: true`` or ``{samples: N, seed: S}``: also run each workload's model with its
-    layers on the simulated arrays (needs torch and the workload by name)."""
+def _accuracy(c: _Checker, raw, workloads: list[WorkloadSpec], seed: int) -> dict | None:
+    """``accuracy: true`` or ``{workload: NAME, samples: N, seed: S}``: also run a workload's model
+    (``workload``, else each point's own) with its layers on the point's arrays; needs torch and
+    workloads by name."""
     if raw is None or raw is False:
         return None
     if raw is True:
         raw = {}
     if not isinstance(raw, dict):
-        c.fail(("accuracy",), "expected true, false or a mapping {samples, seed}", raw)
+        c.fail(("accuracy",), "expected true, false or a mapping {workload, samples, seed}", raw)
     c.known_keys(("accuracy",), raw, ACCURACY_KEYS)
-    samples, seed = raw.get("samples"), raw.get("seed", 0)
+    if "trained" in raw:
+        c.fail(("accuracy", "trained"), "variants whose read-out is trained with the network are run by "
+                                        "`cimsim study`, not by a sweep", None, found=False)
+    samples, aseed, name = raw.get("samples"), raw.get("seed", seed), raw.get("workload")
     if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
         c.fail(("accuracy", "samples"), "expected a positive number of test inputs, or null for the whole test set",
                samples)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        c.fail(("accuracy", "seed"), "expected an integer seed", seed)
-    for w in workloads:
-        if not isinstance(w.source, str):
-            c.fail(("accuracy",), f"accuracy runs a workload's model, so workloads must be given by name "
-                                  f"(cimsim export --list); '{w.label}' is a trace", None, found=False)
-    return {"samples": samples, "seed": seed}
+    if not isinstance(aseed, int) or isinstance(aseed, bool):
+        c.fail(("accuracy", "seed"), "expected an integer seed", aseed)
+    if name is not None:
+        if not isinstance(name, str) or name.endswith(".cimtrace") or "/" in name:
+            c.fail(("accuracy", "workload"), "expected a workload name such as cnn-digits (its model is run)", name)
+    else:
+        for w in workloads:
+            if not isinstance(w.source, str):
+                c.fail(("accuracy",), f"accuracy runs a workload's model, so workloads must be given by name "
+                                      f"(cimsim export --list) or accuracy.workload named; '{w.label}' is a trace",
+                       None, found=False)
+    return {"workload": name, "samples": samples, "seed": aseed}
 
 
 def _readout(c: _Checker, path, raw) -> ReadoutSpec:

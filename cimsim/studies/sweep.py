@@ -89,7 +89,10 @@ def write_outputs(st: ResultsStore, study: StudySpec, out_dir: str | Path,
 
 
 def pareto_pairs(study: StudySpec, pareto: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    return list(pareto or study.pareto or [DEFAULT_PARETO])
+    """``pareto`` if given (``[]``: no plot), else the study file's pairs, else latency vs energy."""
+    if pareto is not None:
+        return list(pareto)
+    return list(study.pareto or [DEFAULT_PARETO])
 
 
 def _slug(name: str) -> str:
