@@ -251,13 +251,15 @@ class PSQLayer:
         mx = flat.detach().double().abs().max(dim=1).values
         s = torch.where(mx > 0, mx / qmax, torch.ones_like(mx))
         codes = torch.clamp(torch.round(flat.detach().double() / s[:, None]), -qmax, qmax)
-        w_fq = flat + (codes * s[:, None] - flat.double()).float().detach()  # STE
+        fd = flat.double()
+        w_fq = codes * s[:, None] + (fd - fd.detach())        # value: the dequantized codes; gradient: STE
         return codes, s, w_fq.reshape(w.shape)
 
     def input_codes(self, x):
         qmax = 2 ** self.g.input_bits - 1
         codes = torch.clamp(torch.round(x.detach().double() / self.s_x), 0, qmax)
-        x_fq = x + (codes * self.s_x - x.double()).float().detach()
+        xd = x.double()
+        x_fq = codes * self.s_x + (xd - xd.detach())           # float64, as the exporter dequantizes
         return codes, x_fq
 
     def unroll(self, x):
@@ -343,8 +345,9 @@ class PSQLayer:
             self.s_x = mx / (2 ** self.g.input_bits - 1) if mx > 0 else 1.0
         xc, x_fq = self.input_codes(x)
         wc, sw, w_fq = self.weight_codes()
-        y_lin = (F.conv2d(x_fq, w_fq, m.bias, m.stride, m.padding, m.dilation) if isinstance(m, nn.Conv2d)
-                 else F.linear(x_fq, w_fq, m.bias))
+        b = None if m.bias is None else m.bias.double()
+        y_lin = (F.conv2d(x_fq, w_fq, b, m.stride, m.padding, m.dilation) if isinstance(m, nn.Conv2d)
+                 else F.linear(x_fq, w_fq, b)).float()            # computed in float64, passed on in float32
         if mode != "hw":
             return y_lin
         rows = self.unroll(xc)
