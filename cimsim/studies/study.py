@@ -2,16 +2,13 @@
 ratio table against the baseline, and a plot.
 
 A study file is a sweep file (:mod:`cimsim.studies.spec`: ``arch``, ``variants``, ``grid``,
-``workloads``, ``readouts``, ``samples``, ``metrics``, ``baseline`` ...) with three optional
-keys that only ``cimsim study`` reads:
+``workloads``, ``readouts``, ``samples``, ``seed``, ``accuracy``, ``metrics``, ``baseline``,
+``rank_by`` ...) with one key only ``cimsim study`` runs:
 
-    seed: 0                      # seed of named workloads (data split, training); --seed overrides
-    accuracy:                    # top-1 of each variant with its layers simulated on its arrays
+    accuracy:                    # top-1 of each point with its layers simulated on its arrays
       workload: cnn-digits       # a labelled workload (the digits test set)
-      samples: null              # test images (default: the whole test set)
       trained:                   # variants whose read-out is trained with the network
         ternary: {levels: ternary}       # HCiM partial-sum QAT (workloads/digits_psq.py)
-    rank_by: energy_per_inference        # the metric the ranking of variants uses
 
 Every point is simulated through the sweep core (:func:`cimsim.studies.execute.run_plan`:
 local processes by default, a results store that resumes). A variant listed under
@@ -37,8 +34,6 @@ from typing import Any
 
 from cimsim.errors import CimsimError, SpecError
 
-EXT_KEYS = ("seed", "accuracy", "rank_by")
-ACCURACY_KEYS = ("workload", "samples", "trained")
 TRAINED_KEYS = ("levels", "epochs", "granularity")
 TABLE_METRICS = ("energy_per_inference", "latency", "TOPS_per_W", "area")
 
@@ -60,10 +55,10 @@ def _fail(origins, path: tuple, msg: str):
     raise SpecError(f"{origins.find(path)}: {dotted(path) or '<top level>'}: {msg}.")
 
 
-def load_study_file(path: str | Path, seed: int | None = None):
-    """The sweep part of a study file as a :class:`StudySpec` and the study-only keys, checked."""
+def load_study_file(path: str | Path, seed: int | None = None, accuracy: bool = True):
+    """The study file as a :class:`StudySpec` (the sweep core's checks: ``seed``, ``accuracy``,
+    ``rank_by`` ...) and ``accuracy.trained``, which only ``cimsim study`` runs, checked."""
     from cimsim.spec.loader import Origins, load_with_extends
-    from cimsim.studies.metrics import check_metric_name
     from cimsim.studies.spec import study_from_dict
 
     path = Path(path)
@@ -74,55 +69,36 @@ def load_study_file(path: str | Path, seed: int | None = None):
     if not isinstance(data, dict):
         raise SpecError(f"{path}: the top level must be a mapping (name, arch, variants, workloads, ...).")
     data = dict(data)
-    ext = {k: data.pop(k) for k in EXT_KEYS if k in data}
-    s = ext.get("seed", 0) if seed is None else seed
-    if not isinstance(s, int) or isinstance(s, bool) or s < 0:
-        _fail(origins, ("seed",), f"expected a non-negative integer seed; found {s!r}")
-    ext["seed"] = s
-    rank_by = ext.get("rank_by", "energy_per_inference")
-    msg = check_metric_name(str(rank_by)) if rank_by != "accuracy" else None
-    if msg:
-        _fail(origins, ("rank_by",), msg)
-    ext["rank_by"] = rank_by
-    acc = ext.get("accuracy")
-    if acc is not None:
-        if not isinstance(acc, dict):
-            _fail(origins, ("accuracy",), f"expected a mapping {{workload, samples, trained}}; found {acc!r}")
-        for k in acc:
-            if k not in ACCURACY_KEYS:
-                _fail(origins, ("accuracy", k), f"unknown key '{k}'; valid keys here: {', '.join(ACCURACY_KEYS)}")
-        if not isinstance(acc.get("workload"), str):
-            _fail(origins, ("accuracy", "workload"), f"expected a labelled workload name such as cnn-digits; "
-                                                      f"found {acc.get('workload')!r}")
-        n = acc.get("samples")
-        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
-            _fail(origins, ("accuracy", "samples"), f"expected a positive number of test samples or null; found {n!r}")
-        tr = acc.get("trained") or {}
-        if not isinstance(tr, dict):
-            _fail(origins, ("accuracy", "trained"), f"expected a mapping variant: {{levels: ternary|binary}}; found {tr!r}")
-        for v, spec in tr.items():
+    if seed is not None:
+        data["seed"] = seed
+    trained: dict = {}
+    acc = data.get("accuracy")
+    if isinstance(acc, dict) and "trained" in acc:
+        acc = dict(acc)
+        trained = acc.pop("trained") or {}
+        data["accuracy"] = acc
+        if not isinstance(trained, dict):
+            _fail(origins, ("accuracy", "trained"), f"expected a mapping variant: {{levels: ternary|binary}}; "
+                                                    f"found {trained!r}")
+        for v, spec in trained.items():
             p = ("accuracy", "trained", v)
             if not isinstance(spec, dict) or spec.get("levels") not in ("binary", "ternary"):
                 _fail(origins, p, f"expected {{levels: binary|ternary}}; found {spec!r}")
             for k in spec:
                 if k not in TRAINED_KEYS:
                     _fail(origins, p + (k,), f"unknown key '{k}'; valid keys here: {', '.join(TRAINED_KEYS)}")
-        acc = {"workload": acc["workload"], "samples": n, "trained": tr}
-        ext["accuracy"] = acc
-    if s != 0:  # named workloads at this seed (data split and training): load them here
-        from cimsim.trace import workload_trace
-
-        wls = data.get("workloads")
-        if isinstance(wls, list):
-            data["workloads"] = [workload_trace(w, seed=s) if isinstance(w, str) and not w.endswith(".cimtrace")
-                                 and "/" not in w else w for w in wls]
+    if not accuracy:
+        data.pop("accuracy", None)
+        trained = {}
     study = study_from_dict(data, base_dir=path.parent, origins=origins, file=str(path))
-    if acc is not None:
-        names = [v.name for v in study.variants]
-        for v in acc["trained"]:
-            if v not in names:
-                _fail(origins, ("accuracy", "trained", v), f"expected the name of a variant ({', '.join(names)})")
-    return study, ext
+    names = [v.name for v in study.variants]
+    for v in trained:
+        if v not in names:
+            _fail(origins, ("accuracy", "trained", v), f"expected the name of a variant ({', '.join(names)})")
+    if trained and not (study.accuracy or {}).get("workload"):
+        _fail(origins, ("accuracy", "workload"), "trained read-outs need the labelled workload they are trained "
+                                                 "for named here (e.g. cnn-digits)")
+    return study, {"trained": trained, "seed": study.seed, "rank_by": study.rank_by or "energy_per_inference"}
 
 
 def _variant_arch(plan, variant_name: str):
@@ -175,11 +151,17 @@ def _swap_trained(plan, ext, trained: dict):
     from cimsim.trace.exporter import export
     from cimsim.trace.workloads_loader import load_workloads
 
-    acc = ext["accuracy"]
+    acc = plan.study.accuracy
     wl = load_workloads().get(acc["workload"])
     for p in plan.points:
         v = p.params["variant"]
-        if v not in trained or p.task is None or p.params["workload"] != acc["workload"]:
+        if v not in trained or p.task is None:
+            continue
+        p.task = {**p.task, "accuracy": None}      # the trained network's accuracy: _trained_accuracy
+        if p.params["workload"] != acc["workload"]:
+            p.inputs = {**p.inputs, "accuracy": None}
+            p.hash = sha256_json(p.inputs)
+            p.task["hash"] = p.hash
             continue
         res = trained[v]
         base = plan.traces[p.trace_key]
@@ -191,37 +173,33 @@ def _swap_trained(plan, ext, trained: dict):
         ro = res.readout()
         p.trace_key = key
         p.task = {**p.task, "readout": ro}
-        p.inputs = {**p.inputs, "trace": key, "readout": repr(ro)}
+        p.inputs = {**p.inputs, "trace": key, "readout": repr(ro), "accuracy": None}
         p.params = {**p.params, "readout": ro.label}
         p.hash = sha256_json(p.inputs)
         p.task["hash"] = p.hash
 
 
-def _accuracies(plan, study, ext, trained: dict) -> dict[str, dict[str, float]]:
-    from cimsim.accuracy import default_readout, hardware_accuracy
+def _trained_accuracy(plan, trained: dict) -> dict[str, dict[str, Any]]:
+    """Accuracy of each trained variant: its trained network with its trained read-out."""
+    from cimsim.accuracy import hardware_accuracy
     from cimsim.trace.workloads_loader import load_workloads
 
-    acc = ext["accuracy"]
+    acc = plan.study.accuracy
     wl = load_workloads().get(acc["workload"])
-    prep = wl.prepare(acc["samples"] or 1, seed=ext["seed"])
+    prep = wl.prepare(acc.get("samples"), seed=acc.get("seed", 0))
     full = prep.provenance.get("test_set_size")
-    if acc["samples"] is None and full:
-        prep = wl.prepare(int(full), seed=ext["seed"])
-    if prep.labels is None:
-        raise CimsimError(f"accuracy: workload '{acc['workload']}' has no labels; expected a labelled workload "
-                          f"such as cnn-digits.")
+    if acc.get("samples") is None and full and full > len(prep.inputs):
+        prep = wl.prepare(int(full), seed=acc.get("seed", 0))
     out = {}
-    for v in study.variants:
-        arch = _variant_arch(plan, v.name)
-        model, ro, what = prep.model, default_readout(arch), "int8 network"
-        if v.name in trained:
-            model, ro, what = trained[v.name].model, trained[v.name].readout(), f"{trained[v.name].levels}-trained network"
-        r = hardware_accuracy(model, prep.inputs, arch, labels=prep.labels, calib=prep.calib, quant=wl.default_quant,
-                              readout=ro)
+    for v, res in trained.items():
+        r = hardware_accuracy(res.model, prep.inputs, _variant_arch(plan, v), labels=prep.labels, calib=prep.calib,
+                              quant=wl.default_quant, readout=res.readout())
         s = r.summary()
-        out[v.name] = {"accuracy": s["accuracy_hardware"], "accuracy_ideal_readout": s["accuracy_quantized"],
-                       "accuracy_float": s["accuracy_float"], "samples": s["samples"], "network": what,
-                       "readout": repr(ro)}
+        out[v] = {"accuracy": {"value": s["accuracy_hardware"], "unit": "1"},
+                  "accuracy_quantized": {"value": s["accuracy_quantized"], "unit": "1"},
+                  "accuracy_float": {"value": s["accuracy_float"], "unit": "1"},
+                  "samples": {"value": s["samples"], "unit": "input"},
+                  "network": f"{res.levels}-trained digits CNN (workloads/digits_psq.py)"}
     return out
 
 
@@ -234,23 +212,22 @@ def run_study(path: str | Path, *, out: str | Path | None = None, workers: int |
     from cimsim.studies.store import ResultsStore
     from cimsim.studies.sweep import write_outputs
 
-    study, ext = load_study_file(path, seed)
+    study, ext = load_study_file(path, seed, accuracy)
     out_dir = Path(out) if out else Path("out") / "studies" / (study.name + (f"-s{ext['seed']}" if ext["seed"] else ""))
     plan = plan_study(study)
-    acc = ext.get("accuracy") if accuracy else None
     trained = {}
-    if acc is not None and train:
-        for v, spec in acc["trained"].items():
+    if train:
+        for v, spec in ext["trained"].items():
             trained[v] = trained_readout(_variant_arch(plan, v), spec["levels"], ext["seed"], spec.get("epochs"),
                                          spec.get("granularity"))
         if trained:
-            _swap_trained(plan, {**ext, "accuracy": acc}, trained)
+            _swap_trained(plan, ext, trained)
     with ResultsStore(out_dir / "results.sqlite") as st:
         summary = run_plan(plan, st, workers=workers, progress=progress)
         files = write_outputs(st, study, out_dir, [])
         results = {p.hash: st.result(p.hash) for p in plan.unique_points}
         errors = dict((lab, err) for lab, err in st.errors(study.name, limit=1000))
-    accs = _accuracies(plan, study, {**ext, "accuracy": acc}, trained) if acc is not None else {}
+    accs = _trained_accuracy(plan, trained) if trained and study.accuracy else {}
     rows = _rows(plan, results, errors, accs)
     rank_by = ext["rank_by"]
     baseline = study.baseline
@@ -285,11 +262,11 @@ def _rows(plan, results, errors, accs) -> list[dict[str, Any]]:
         total = sum(v["value"] for v in comp.values())
         e = s["energy_per_inference"]["value"]
         row["energy_components_sum_check"] = {"value": (total - e) / e if e else 0.0, "unit": "1"}
-        a = accs.get(p.params["variant"])
-        if a is not None:
-            row["accuracy"] = {"value": a["accuracy"], "unit": "1"}
-            row["accuracy_ideal_readout"] = {"value": a["accuracy_ideal_readout"], "unit": "1"}
-            row["accuracy_network"] = a["network"]
+        a = accs.get(p.params["variant"]) or r.get("accuracy")
+        if a:
+            row["accuracy"] = a["accuracy"]
+            row["accuracy_ideal_readout"] = a["accuracy_quantized"]
+            row["accuracy_network"] = a.get("network", "int8 network of the workload")
             row["accuracy_samples"] = a["samples"]
         rows.append(row)
     return rows
