@@ -64,3 +64,21 @@ def test_emulated_partial_sums_and_readout_equal_the_simulator(P):
             y = L.fold_out(qs.reshape(qs.shape[0], -1, per).sum(-1), xc).numpy()
         r = simulate_layer(layer, nm.layers[k], arch, ro)
         np.testing.assert_allclose(r.int_output, y.reshape(r.int_output.shape), rtol=1e-9, atol=1e-6)
+
+
+def test_ternary_trained_within_three_points_of_8bit_ideal():
+    """The shipped training result (workloads/weights/, made by train_psq; see the study README)."""
+    from cimsim.accuracy import hardware_accuracy
+    from cimsim.kernels.readout import Ideal
+    from cimsim.studies.study import trained_readout
+    from workloads.digits import trained
+
+    arch = load_architecture(TERNARY)
+    res = trained_readout(arch, "ternary", 0)
+    base, info = trained("cnn", 0)
+    x, y, cal = info["x_test"], info["y_test"], info["x_train"][:512]
+    hw = hardware_accuracy(res.model, x, arch, labels=y, calib=cal, readout=res.readout()).summary()
+    ideal = hardware_accuracy(base, x, arch, labels=y, calib=cal, readout=Ideal()).summary()
+    print(f"ternary-trained on the arrays {hw['accuracy_hardware']:.4f}, 8-bit ideal read-out "
+          f"{ideal['accuracy_hardware']:.4f} (its own ideal read-out {hw['accuracy_quantized']:.4f})")
+    assert hw["accuracy_hardware"] >= ideal["accuracy_hardware"] - 0.03

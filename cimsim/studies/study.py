@@ -108,30 +108,37 @@ def _variant_arch(plan, variant_name: str):
     raise CimsimError(f"variant '{variant_name}': no point of the study resolves.")
 
 
-def trained_readout(arch, levels: str, seed: int = 0, epochs: int | None = None, granularity: str | None = None):
-    """The digits CNN trained with ``levels`` partial sums on ``arch``'s crossbars: (folded
-    model, SenseAmpTable), from the cache (``CIMSIM_CACHE``) or shipped weights when present,
-    else trained now (a few minutes) and cached."""
+def artifact_name(arch, levels: str, seed: int, kw: dict) -> str:
+    """File name of a partial-sum training result: keyed by the crossbar geometry, the levels,
+    the seed, the non-default training arguments and the training code's version."""
     import hashlib
 
-    import numpy as np
-    import torch
-
-    from cimsim.kernels.readout import SenseAmpTable
-    from cimsim.trace.cache import cache_dir
     from cimsim.trace.workloads_loader import load_workloads
 
     load_workloads()
     from workloads import digits_psq as P
 
     g = P.Geometry.of(arch)
+    key = hashlib.sha256(repr((g, levels, seed, sorted(kw.items()), P.TRAINING_VERSION)).encode()).hexdigest()[:12]
+    return f"cnn-digits-psq-{levels}-s{seed}-{key}.npz"
+
+
+def trained_readout(arch, levels: str, seed: int = 0, epochs: int | None = None, granularity: str | None = None):
+    """The digits CNN trained with ``levels`` partial sums on ``arch``'s crossbars: (folded
+    model, SenseAmpTable), from the cache (``CIMSIM_CACHE``) or shipped weights when present,
+    else trained now (a few minutes) and cached."""
+    from cimsim.trace.cache import cache_dir
+    from cimsim.trace.workloads_loader import load_workloads
+
+    load_workloads()
+    from workloads import digits_psq as P
+
     kw = {}
     if epochs is not None:
         kw["epochs"] = epochs
     if granularity is not None:
         kw["granularity"] = granularity
-    key = hashlib.sha256(repr((g, levels, seed, sorted(kw.items()), P.TRAINING_VERSION)).encode()).hexdigest()[:12]
-    name = f"cnn-digits-psq-{levels}-s{seed}-{key}.npz"
+    name = artifact_name(arch, levels, seed, kw)
     shipped = Path(P.__file__).resolve().parent / "weights" / name
     cached = cache_dir() / name
     for f in (shipped, cached):
@@ -142,6 +149,23 @@ def trained_readout(arch, levels: str, seed: int = 0, epochs: int | None = None,
     cached.parent.mkdir(parents=True, exist_ok=True)
     P.save_result(res, cached)
     return res
+
+
+def _accuracy_quantizer(plan) -> None:
+    """A study that names its quantizers applies each point's to the accuracy workload too
+    (Huang et al.: WAGE vs dynamic fixed point is a property of the whole network)."""
+    from cimsim.studies.plan import sha256_json
+
+    if plan.study.quantizers == [None]:
+        return
+    for p in plan.points:
+        a = (p.task or {}).get("accuracy")
+        q = p.params.get("quantizer")
+        if a and q and a.get("quant") != q:
+            p.task = {**p.task, "accuracy": {**a, "quant": q}}
+            p.inputs = {**p.inputs, "accuracy": p.task["accuracy"]}
+            p.hash = sha256_json(p.inputs)
+            p.task["hash"] = p.hash
 
 
 def _swap_trained(plan, ext, trained: dict):
@@ -215,6 +239,7 @@ def run_study(path: str | Path, *, out: str | Path | None = None, workers: int |
     study, ext = load_study_file(path, seed, accuracy)
     out_dir = Path(out) if out else Path("out") / "studies" / (study.name + (f"-s{ext['seed']}" if ext["seed"] else ""))
     plan = plan_study(study)
+    _accuracy_quantizer(plan)
     trained = {}
     if train:
         for v, spec in ext["trained"].items():
