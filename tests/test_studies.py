@@ -11,7 +11,25 @@ from cimsim.errors import SpecError
 from cimsim.studies.study import load_study_file, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = {"hcim": ROOT / "arch/studies/hcim/study.yaml", "bfp-cim": ROOT / "arch/studies/bfp-cim/study.yaml"}
+STUDIES = {"hcim": ROOT / "arch/studies/hcim/study.yaml", "bfp-cim": ROOT / "arch/studies/bfp-cim/study.yaml",
+           "huang-todaes22": ROOT / "arch/studies/huang-todaes22/study.yaml"}
+HUANG_SUBSET = ("differential-c1-full", "differential-c1-reduced", "twos_complement-c2-full",
+                "twos_complement-c2-reduced", "offset-c4-full", "offset-c4-reduced")
+
+
+def _huang_small(tmp) -> Path:
+    """The Huang et al. study cut to fit the test budget: six of its variants, dynamic fixed
+    point, on the digits CNN instead of VGG-8 (the full study simulates VGG-8)."""
+    import yaml
+
+    d = yaml.safe_load(STUDIES["huang-todaes22"].read_text())
+    d["arch"] = str((STUDIES["huang-todaes22"].parent / d["arch"]).resolve())
+    d["variants"] = [v for v in d["variants"] if v["name"] in HUANG_SUBSET]
+    d.update(quantizers=["dfp8"], workloads=["cnn-digits"], samples=8)
+    d.pop("accuracy", None)
+    f = Path(tmp) / "huang-small.yaml"
+    f.write_text(yaml.safe_dump(d))
+    return f
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +37,8 @@ def runs(tmp_path_factory):
     """Each shipped study at seeds 0 and 1 (simulation only; accuracy is tested below)."""
     out = {}
     for name, f in STUDIES.items():
+        if name == "huang-todaes22":
+            f = _huang_small(tmp_path_factory.mktemp("huang"))
         for seed in (0, 1):
             d = tmp_path_factory.mktemp(f"{name}-s{seed}")
             out[(name, seed)] = run_study(f, out=d, workers=1, seed=seed, accuracy=False, progress=False)
