@@ -47,7 +47,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--select", default="dfp8", choices=QUANTIZERS,
                     help="the quantizer whose accuracy chooses the reduced ADC (default dfp8)")
+    ap.add_argument("--from-csv", action="store_true",
+                    help="rewrite study.yaml from the measurements in adc-search.csv, without measuring")
     args = ap.parse_args(argv)
+    if args.from_csv:
+        write_study(reduced_from_csv(HERE / "adc-search.csv", args.select), args.drop, args.select)
+        return 0
     sys.path.insert(0, str(ROOT))
     from cimsim.accuracy import hardware_accuracy
     from cimsim.architecture import load_architecture
@@ -98,6 +103,18 @@ def main(argv=None) -> int:
     return 0
 
 
+def reduced_from_csv(path: Path, select: str) -> dict:
+    """The fewest bits still within the drop, per (encoding, cells), from ``adc-search.csv``."""
+    out: dict = {}
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["quantizer"] == select]
+    for r in rows:
+        key = (r["encoding"], int(r["bits_per_cell"]))
+        if r["within_drop"] == "True":
+            out[key] = min(out.get(key, 99), int(r["adc_bits"]))
+    return out
+
+
 def write_study(reduced: dict, drop: float, select: str) -> None:
     lines = [
         "# Huang, Jiang, Yu, \"Hardware-aware Quantization/Mapping Strategies for Compute-in-Memory",
@@ -120,7 +137,8 @@ def write_study(reduced: dict, drop: float, select: str) -> None:
     for enc in ENCODINGS:
         for c in CELLS:
             nf = full_bits(c)
-            for tag, bits, rng in (("full", nf, "fixed"), ("reduced", reduced[(enc, c)], "calibrated")):
+            red = reduced[(enc, c)]   # no bit to spare: the reduced ADC is the full-precision one
+            for tag, bits, rng in (("full", nf, "fixed"), ("reduced", red, "calibrated" if red < nf else "fixed")):
                 lines.append(f"  - {{name: {enc}-c{c}-{tag}, set: {{chip.number_format.weight_encoding: {enc}, "
                              f"chip.tiles.pes.arrays.bits_per_cell: {c}, chip.tiles.pes.arrays.readout.bits: {bits}, "
                              f"chip.tiles.pes.arrays.readout.range: {rng}}}}}")
