@@ -10,8 +10,28 @@ from cimsim.components.registry import register
 from cimsim.components.technology import gate_library
 
 
+class FullAdderCircuit(Component):
+    """Base of the circuits built of full adders (3 ND2 + 2 XOR2 each, ZigZag-IMC): a
+    subclass gives ``full_adders``, ``delay_s``, ``activity`` and ``gates``; one ``add()``
+    charges every full adder ``activity`` times ``E_FA`` and takes the delay rounded up to
+    whole clock cycles (a registered result), at least one; the area is the full adders'."""
+
+    full_adders: int
+    delay_s: float
+    activity: float
+
+    def add(self) -> ActionCost:
+        energy = self.full_adders * self.activity * self.gates.full_adder_energy_J
+        cycles = whole_cycles(self.delay_s, self.tech.clock_Hz)
+        return ActionCost(energy, cycles * self.tech.cycle_s)
+
+    @property
+    def area_m2(self) -> float:
+        return self.full_adders * self.gates.full_adder_area_m2
+
+
 @register
-class RippleAdder(Component):
+class RippleAdder(FullAdderCircuit):
     """n-bit ripple-carry adder of n full adders, each 3 ND2 + 2 XOR2 (ZigZag-IMC convention).
 
     - ``add()``: ``bits * activity * C_FA * VDD^2``, ``C_FA = 3 C_ND2 + 2 C_XOR2``
@@ -45,12 +65,3 @@ class RippleAdder(Component):
     @property
     def delay_s(self) -> float:
         return self.gates.ripple_adder_delay_s(self.bits)
-
-    def add(self) -> ActionCost:
-        energy = self.full_adders * self.activity * self.gates.full_adder_energy_J
-        cycles = whole_cycles(self.delay_s, self.tech.clock_Hz)
-        return ActionCost(energy, cycles * self.tech.cycle_s)
-
-    @property
-    def area_m2(self) -> float:
-        return self.full_adders * self.gates.full_adder_area_m2

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from cimsim.components._util import check_int, check_real, whole_cycles
-from cimsim.components.base import ActionCost, Component, Technology
+from cimsim.components._util import check_int, check_real
+from cimsim.components.adder import FullAdderCircuit
+from cimsim.components.base import Technology
 from cimsim.components.registry import register
 from cimsim.components.technology import gate_library
 
@@ -24,7 +25,7 @@ def tree_levels(inputs: int, bits: int) -> list[tuple[int, int]]:
 
 
 @register
-class DigitalAdderTree(Component):
+class DigitalAdderTree(FullAdderCircuit):
     """Binary tree of ripple-carry adders reducing ``inputs`` operands of ``bits`` bits.
 
     - ``inputs - 1`` adders; level l (1-based) has ``floor(n_l / 2)`` adders of
@@ -73,12 +74,3 @@ class DigitalAdderTree(Component):
     @property
     def delay_s(self) -> float:
         return sum(self.gates.ripple_adder_delay_s(w) for _, w in self.levels)
-
-    def add(self) -> ActionCost:
-        energy = self.full_adders * self.activity * self.gates.full_adder_energy_J
-        cycles = whole_cycles(self.delay_s, self.tech.clock_Hz)
-        return ActionCost(energy, cycles * self.tech.cycle_s)
-
-    @property
-    def area_m2(self) -> float:
-        return self.full_adders * self.gates.full_adder_area_m2

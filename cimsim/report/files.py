@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Iterator
 
 from cimsim.errors import CimsimError
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[BinaryIO]:
+    """Open a binary stream whose bytes land at ``path`` only if the ``with`` block ends
+    normally: they go to a temporary file in the same folder (flushed, synced, given the
+    usual file mode) that is then renamed over ``path``; on any error it is removed."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,7 +26,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         raise CimsimError(f"{path}: cannot create the output file ({exc.strerror}).") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -29,7 +39,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         except OSError:
             pass
         raise
-    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_output(path) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from cimsim.errors import TraceError
+from cimsim.report.files import atomic_output
 from cimsim.trace.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -190,28 +190,13 @@ def manifest_and_arrays(trace: Trace, zf: zipfile.ZipFile) -> dict[str, Any]:
 def save(trace: Trace, path) -> Path:
     """Write ``trace`` to ``path`` atomically: a temporary file beside it, then a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
-                manifest = manifest_and_arrays(trace, zf)
-                info = zipfile.ZipInfo(MANIFEST, date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, json.dumps(manifest, indent=1, sort_keys=True))
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(path) as fh:
+        with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
+            manifest = manifest_and_arrays(trace, zf)
+            info = zipfile.ZipInfo(MANIFEST, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, json.dumps(manifest, indent=1, sort_keys=True))
     return path
 
 
