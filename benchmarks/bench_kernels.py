@@ -32,16 +32,17 @@ def best_of(fn, repeat=3):
     return best
 
 
-def run(samples: int, k: int, n: int, cell_bits: int, adc_bits: int) -> dict:
+def run(samples: int, k: int, n: int, cell_bits: int, adc_bits: int | None) -> dict:
+    """One shape; ``adc_bits`` None runs the ideal (lossless) read-out."""
     from cimsim.kernels.mvm import crossbar_mvm
-    from cimsim.kernels.readout import ClampedADC
+    from cimsim.kernels.readout import ClampedADC, Ideal
     from cimsim.mapping.encodings import TwosComplement
 
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(samples, k))
     w = rng.integers(-128, 128, size=(k, n))
     enc = TwosComplement().encode(w, 8, cell_bits)
-    ro = ClampedADC(bits=adc_bits)
+    ro = Ideal() if adc_bits is None else ClampedADC(bits=adc_bits)
     call = lambda: crossbar_mvm(x, enc, input_bits=8, input_signed=False, rows_active=128, readout=ro)
     t0 = time.perf_counter()
     call()
@@ -52,7 +53,7 @@ def run(samples: int, k: int, n: int, cell_bits: int, adc_bits: int) -> dict:
     xf @ wf
     t_blas = best_of(lambda: xf @ wf, repeat=5)
     madds = samples * k * n
-    return {"shape": [samples, k, n], "cell_bits": cell_bits, "adc_bits": adc_bits,
+    return {"shape": [samples, k, n], "cell_bits": cell_bits, "readout": "ideal" if adc_bits is None else f"{adc_bits}-bit ADC",
             "kernel_s": t_kernel, "first_call_s": first, "kernel_colmac_per_s": col_macs / t_kernel,
             "blas_s": t_blas, "blas_madd_per_s": madds / t_blas,
             "ratio": (col_macs / t_kernel) / (madds / t_blas)}
@@ -72,9 +73,11 @@ def main():
     import numba
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"numba {numba.__version__} threads {numba.get_num_threads()}, numpy {np.__version__}")
-    for shape in [(1024, 1152, 128), (4096, 576, 64), (256, 4096, 512)]:
-        r = run(*shape, cell_bits=2, adc_bits=5)
+          f"numba {numba.__version__} threads {numba.get_num_threads()}, numpy {np.__version__}, "
+          f"load average {os.getloadavg()[0]:.2f} (other processes on the cores make rates noisy; "
+          f"each ratio is within one run)")
+    for shape, adc_bits in [(s, b) for b in (5, None) for s in [(1024, 1152, 128), (4096, 576, 64), (256, 4096, 512)]]:
+        r = run(*shape, cell_bits=2, adc_bits=adc_bits)
         print(json.dumps({k: (round(v, 4) if isinstance(v, float) and v < 1e3 else (f"{v:.3g}" if isinstance(v, float) else v))
                           for k, v in r.items()}), flush=True)
 
