@@ -148,6 +148,21 @@ def _stats(p, i, a, smin, smax, sabs, ssum):
         ssum[i, a, j] += v
 
 
+@njit(cache=True, inline="always")
+def _uniform_into(x, j, lo, step, inv, top, pow2, clip, nz, col, fw):
+    """Clamped uniform conversion of column value ``x`` (level ``k = round((x - lo)/step)`` in
+    ``[0, top]``), counting saturation and non-zero output, accumulated into ``col[j]``. With a
+    power-of-two LSB, ``x * (1/step)`` is exactly ``x / step`` and avoids the divide."""
+    if pow2:
+        k = np.floor((x - lo) * inv + 0.5)
+    else:
+        k = np.floor((x - lo) / step + 0.5)
+    clip[j] += (k < 0.0) | (k > top)
+    v = lo + min(max(k, 0.0), top) * step
+    nz[j] += v != 0.0
+    col[j] += fw[j] * v
+
+
 # ----------------------------------------------------------------------------------------
 # Exact popcount path
 
@@ -241,14 +256,12 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     za = nz[t, a]
                     ca = cl[a]
                     off = gmin * ones
+                    inv = 1.0 / step
+                    pow2 = math.frexp(step)[0] == 0.5
                     for j in range(J):
                         lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
                               + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
-                        k = np.floor(((lv - ref[j] * ones) + off - lo) / step + 0.5)
-                        ca[j] += (k < 0.0) | (k > top)
-                        v = lo + min(max(k, 0.0), top) * step
-                        za[j] += v != 0.0
-                        col[j] += fw[j] * v
+                        _uniform_into((lv - ref[j] * ones) + off, j, lo, step, inv, top, pow2, ca, za, col, fw)
                     continue
                 acc[:] = 0
                 if ones != 0:
@@ -301,21 +314,9 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                         top = prm[pi, pa, 0, 2] - 1.0
                         ca = cl[a]
                         inv = 1.0 / step
-                        if math.frexp(step)[0] == 0.5:
-                            # power-of-two LSB: x * (1/step) is exactly x / step
-                            for j in range(J):
-                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) * inv + 0.5)
-                                ca[j] += (k < 0.0) | (k > top)
-                                v = lo + min(max(k, 0.0), top) * step
-                                za[j] += v != 0.0
-                                col[j] += fw[j] * v
-                        else:
-                            for j in range(J):
-                                k = np.floor(((acc[j] - ref[j] * ones) + off - lo) / step + 0.5)
-                                ca[j] += (k < 0.0) | (k > top)
-                                v = lo + min(max(k, 0.0), top) * step
-                                za[j] += v != 0.0
-                                col[j] += fw[j] * v
+                        pow2 = math.frexp(step)[0] == 0.5
+                        for j in range(J):
+                            _uniform_into((acc[j] - ref[j] * ones) + off, j, lo, step, inv, top, pow2, ca, za, col, fw)
                     continue
                 for j in range(J):
                     p[j] = (acc[j] - ref[j] * ones) + off
