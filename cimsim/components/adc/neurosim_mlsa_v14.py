@@ -61,9 +61,14 @@ LATENCY_22NM: dict[str, tuple[tuple[tuple[float, str, float, float], ...], tuple
                 (4.5e-15, 0.47e-9, 0.1e6, 12.7e3)),
 }
 
-# NeuroSim layout constants (constant.h): drain width 2.8 F between gate polys, transistor region
-# height 28 F; minimum NMOS width MIN_NMOS_SIZE F (cimsim's MIN_NMOS_WIDTH_F).
+# NeuroSim layout constants (constant.h): drain width 2.8 F between gate polys, poly width 1 F
+# (contacted poly pitch CPP = 3.8 F), standard-cell height 28 F, 3.5 F between P and N diffusions,
+# poly extension 1 F and field-poly gap 1.6 F; minimum NMOS width MIN_NMOS_SIZE F (cimsim's
+# MIN_NMOS_WIDTH_F).
 _GAP_GATE_POLY_F = 2.8
+_CPP_F = 1.0 + _GAP_GATE_POLY_F
+_CELL_HEIGHT_F = 28.0
+_DIFF_HEIGHT_F = _CELL_HEIGHT_F - 3.5 - (1.0 + 1.6 / 2) * 2
 _SUPPORTED_NODE_NM = 22
 
 
@@ -83,6 +88,25 @@ def _inverter_caps(f_m: float, width_m: float, cap_gate_per_m: float, vdd: float
     drain_w = _GAP_GATE_POLY_F * f_m
     junction = drain_w * width_m * cj + (2 * drain_w + width_m) * csw + width_m * cdc
     return cap_gate_per_m * width_m, junction
+
+
+def _gate_width_F(kind: str, inputs: int, wn_F: float, wp_F: float) -> float:
+    """Width (in F) of a planar standard cell 28 F tall (``formula.cpp`` CalculateGateArea, bulk):
+    a transistor wider than its share of the diffusion height is folded."""
+    ratio = wp_F / (wp_F + wn_F)
+    widths = []
+    folded = False
+    for w, share in ((wp_F, ratio), (wn_F, 1 - ratio)):
+        max_w = share * _DIFF_HEIGHT_F
+        if w <= max_w:
+            widths.append(2 * _CPP_F)
+        else:
+            folded = True
+            widths.append((math.ceil(w / max_w) + 1) * _CPP_F)
+    unit = max(widths)
+    if kind == "inv":
+        return unit
+    return unit * inputs - (0 if folded else (inputs - 1) * _CPP_F)
 
 
 @register
@@ -129,8 +153,14 @@ class NeuroSimMLSAv14(ADC):
       ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always be turned
       on").
     - Area: ``9 (L - 1)`` minimum NMOS per ADC plus ``(L - 1)/S`` dummy reference columns of
-      ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``).
-    - NeuroSim's encoder (``MultilevelSAEncoder.cpp``) has zero dynamic energy in V1.4.
+      ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``), plus
+      the thermometer-to-binary encoder NeuroSim books with the ADC (``MultilevelSAEncoder.cpp``
+      V1.4 CalculateArea: ``L - 1`` inverters and 2-input NANDs and ``log2 L`` NANDs of ``L/2``
+      inputs, NAND transistors 4 x and 2 x pnSizeRatio x the minimum width, in 28 F tall standard
+      cells), laid out as NeuroSim does: one row of encoders as wide as the array
+      (``array_columns x cell_width_features``; ``array_columns / columns_multiplexed`` encoders
+      per array), so an encoder's share is its height times the array width over the encoders.
+    - NeuroSim's encoder has zero dynamic energy in V1.4 (``MultilevelSAEncoder.cpp``).
     - Data for 22 nm only (the PTM device data and fits are transcribed for that node).
     """
 
@@ -149,7 +179,8 @@ class NeuroSimMLSAv14(ADC):
                  read_voltage_V: float = 0.5, temperature_K: float = 300.0,
                  array_rows: int = 128, array_columns: int = 128,
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
-                 reference_row_charge: bool = False, dummy_column_sharing: int | None = None):
+                 reference_row_charge: bool = False, dummy_column_sharing: int | None = None,
+                 columns_multiplexed: int = 8):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         o = self.owner
         if abs(tech.node_nm - _SUPPORTED_NODE_NM) > 1e-9:
@@ -180,6 +211,18 @@ class NeuroSimMLSAv14(ADC):
         self.column_cap_F = rows_arr * h * WIRE_CAP_F_PER_M
         self.reference_energy_J = (cols_arr * w * WIRE_CAP_F_PER_M * vdd ** 2) if reference_row_charge else 0.0
         self._dummy_column_area_m2 = rows_arr * h * w
+        # Encoder: INV + NAND2 per level, log2(L) NANDs of L/2 inputs; one row as wide as the array.
+        pn = PTM_22NM[self.flavor]["pn_ratio"]
+        w_inv = _gate_width_F("inv", 1, MIN_NMOS_WIDTH_F, pn * MIN_NMOS_WIDTH_F)
+        w_nand = _gate_width_F("nand", 2, 4 * MIN_NMOS_WIDTH_F, 2 * pn * MIN_NMOS_WIDTH_F)
+        w_big = _gate_width_F("nand", self.levels // 2, 4 * MIN_NMOS_WIDTH_F, 2 * pn * MIN_NMOS_WIDTH_F)
+        enc_area_F2 = ((w_inv + w_nand) * self.comparators + w_big * self.bits) * _CELL_HEIGHT_F
+        w_enc = w_inv + w_nand + w_big
+        encoders = max(1, cols_arr // check_int("columns_multiplexed", columns_multiplexed, 1, None, owner=o))
+        row_F = cols_arr * check_positive("cell_width_features", cell_width_features, o)
+        per_row = min(math.ceil(row_F / w_enc), encoders)
+        enc_rows = math.ceil(encoders / per_row)
+        self.encoder_area_m2 = (enc_area_F2 / w_enc) * enc_rows * max(row_F, w_enc) * f * f / encoders
 
         cap_gate = ptm["cap_ideal_gate"] * 1.2 + ptm["cap_fringe"]       # ideal + overlap (0.2x) + fringe
         wn = MIN_NMOS_WIDTH_F * f
@@ -251,4 +294,4 @@ class NeuroSimMLSAv14(ADC):
     @property
     def area_m2(self) -> float:
         return (self.comparators * 9 * min_transistor_area_m2(self.tech.node_nm)
-                + self.comparators / self.sharing * self._dummy_column_area_m2)
+                + self.comparators / self.sharing * self._dummy_column_area_m2 + self.encoder_area_m2)
