@@ -74,7 +74,9 @@ FIXES: list[dict[str, str]] = [
                "NeuroSim also books the array's read energy under 'ADC' (readDynamicEnergyADC); the "
                "energy shares now group it so.",
      "effect": "RRAM 64 rows: 30.8 fJ per conversion (was 29.2), TOPS/W +37.8 -> +35.5 %; SRAM 64 rows "
-               "+29.9 -> +5.4 % (within), 32 rows +48.6 -> +18.0 %; ADC area 2.0 -> 3.8 mm^2 (share "
+               "+29.9 -> +2.0 %, 32 rows +48.6 -> +10.9 % (both within; SRAM columns conduct through "
+               "every driven row's access transistor, as NeuroSim's GetColumnResistance counts them, "
+               "column_cells: driven); ADC area 2.0 -> 3.8 mm^2 (share "
                "-41.6 -> +9.8 %, within); at 32 rows the 1.04 ns sensing time exceeds the 1 ns clock "
                "(throughput 37.6 -> 25.1 TOPS)."},
 ]
@@ -237,17 +239,16 @@ _NS_GAP_EFF = (
     "about 50 fJ per conversion if it converts as often. NeuroSim re-charges the word lines for "
     "each of the 8 multiplexed columns (SubArray.cpp, marked 'needs check' there; cimsim charges "
     "them once per read), about 3.4 fJ per conversion; the remaining ~16 fJ per conversion was not "
-    "found (candidates: NeuroSim's column resistance, which puts the access transistor and wire in "
-    "series with each cell, and its conversion count). cimsim's accumulation (6.9 uJ) and other "
+    "found. Not the column resistance: NeuroSim's (ProcessingUnit.cpp GetColumnResistance) puts the "
+    "access transistor (IR_DROP_TOLERANCE x R_on, 0.25 in constant.h) and wire in series with each cell, which lowers the column power "
+    "by ~0.6 fJ; a different conversion count remains a candidate. cimsim's accumulation (6.9 uJ) and other "
     "(11.2 uJ) are within 30 % and 20 % of NeuroSim's 5.35 and 13.7 uJ. At 32 rows conversions "
     "double and the shortfall with them.")
 _NS_GAP_EFF_SRAM = (
-    "With NeuroSim V1.4's sense amplifier (neurosim_mlsa_v14, SRAM reference ladder from the access "
-    "transistor's 86.4 kohm, reference row charged per decision) the 64-row SRAM chip is within "
-    "tolerance; at 32 rows cimsim's energy grows 1.75x from 64 rows where Table VII's grows 1.96x: "
-    "the per-read parts (conversions, shift-adds, bit lines) double, the per-input parts (drivers, "
-    "buffers, interconnect, ~11 uJ) do not. The missing ~0.2x is the same per-conversion shortfall "
-    "as the RRAM chips' (see the RRAM energy-efficiency gap).")
+    "None left at the issue's tolerance since NeuroSim V1.4's sense amplifier is modelled "
+    "(neurosim_mlsa_v14: SRAM reference ladder from the access transistor's 86.4 kohm, reference row "
+    "charged per decision, column conductance from every driven row as NeuroSim's "
+    "GetColumnResistance counts it). Before it: +29.9 % (64 rows) and +48.6 % (32 rows).")
 _NS_GAP_TOPS = (
     "Timing model scope. NeuroSim's pipeline stage is dominated by data movement: in [NS14R] 121 us "
     "of buffer and 43 us of interconnect latency in a 180 us stage, because it moves every output "

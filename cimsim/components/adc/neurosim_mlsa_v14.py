@@ -143,6 +143,12 @@ class NeuroSimMLSAv14(ADC):
 
     Modelling notes (named, not hidden):
 
+    - Arrays without cell conductances (SRAM): the sensed column conducts through the access
+      transistor (``1 / unit_resistance_ohm``) of ``column_cells``: "conducting" (default: the
+      cells storing 1 on driven rows) or "driven" (NeuroSim V1.4 ``ProcessingUnit.cpp``
+      GetColumnResistance for SRAM: every row driven in the input cycle, over all row groups of
+      the array, whatever the weight, "weight value do not affect sense energy"; the wire
+      resistance in series, a few ohms, is left out).
     - The accounting evaluates ``P(R_col)`` at the mean conductance of the converted columns,
       whereas NeuroSim sums it column by column; ``p`` is logarithmic in ``R`` above 4.8 kohm,
       so this is exact only for equal columns (Jensen: the mean-conductance value is an upper
@@ -180,7 +186,7 @@ class NeuroSimMLSAv14(ADC):
                  array_rows: int = 128, array_columns: int = 128,
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
                  reference_row_charge: bool = False, dummy_column_sharing: int | None = None,
-                 columns_multiplexed: int = 8):
+                 columns_multiplexed: int = 8, column_cells: str = "conducting"):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         o = self.owner
         if abs(tech.node_nm - _SUPPORTED_NODE_NM) > 1e-9:
@@ -193,6 +199,7 @@ class NeuroSimMLSAv14(ADC):
             if not isinstance(value, bool):
                 raise CimsimError(f"{o}: parameter '{name}' must be true or false, got {value!r}")
         self.column_current = column_current
+        self.column_cells = check_choice("column_cells", column_cells, ("conducting", "driven"), o)
         self.unit_resistance_ohm = check_positive("unit_resistance_ohm", unit_resistance_ohm, o)
         self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, o)
         self.temperature_K = check_positive("temperature_K", temperature_K, o)
