@@ -64,7 +64,7 @@ FIXES: list[dict[str, str]] = [
                "from the data's column conductance (column_current: true).",
      "effect": "NeuroSim RRAM designs: ADC energy +2.3 uJ (+15 %) per VGG-8 inference at 64 rows."},
     {"title": "NeuroSim V1.4's sense amplifier for the NeuroSim V1.4 designs",
-     "commit": "f4ff122, encoder area in the commit after it",
+     "commit": "f4ff122; encoder area cca1962; SRAM column 010f471; word-line charges the commit after",
      "reason": "The NeuroSim V1.4 designs used V1.3's multilevel sense amplifier (neurosim_flash: 1.7 uW "
                "per level for 1 ns). V1.4 rewrote it: per-level power a function of the column "
                "resistance, 13 reference levels on dummy columns shared by 16 amplifiers, gate, junction "
@@ -73,7 +73,9 @@ FIXES: list[dict[str, str]] = [
                "data); the bit-line charge moves from the array to it, as in V1.4's SubArray.cpp. "
                "NeuroSim also books the array's read energy under 'ADC' (readDynamicEnergyADC); the "
                "energy shares now group it so.",
-     "effect": "RRAM 64 rows: 30.8 fJ per conversion (was 29.2), TOPS/W +37.8 -> +35.5 %; SRAM 64 rows "
+     "effect": "RRAM 64 rows: 30.8 fJ per conversion (was 29.2), TOPS/W +37.8 -> +35.5 % (and -> +29.0 % "
+               "with NeuroSim's word-line charge per multiplexed column, row_charges_per_read: 8, "
+               "the commit after); SRAM 64 rows "
                "+29.9 -> +2.0 %, 32 rows +48.6 -> +10.9 % (both within; SRAM columns conduct through "
                "every driven row's access transistor, as NeuroSim's GetColumnResistance counts them, "
                "column_cells: driven); ADC area 2.0 -> 3.8 mm^2 (share "
@@ -234,12 +236,11 @@ _NS_GAP_EFF = (
     "at 64 rows 13.1 fJ of gate, junction and line switching, 9.5 fJ for the 13 reference levels on "
     "shared dummy columns and 8.2 fJ for the sensed column at the data's mean column resistance "
     "(about 16 kohm), 30.8 fJ in all, and books the array's word-line energy with the ADC as "
-    "NeuroSim does. Over the 620.8 M conversions of one VGG-8 image (64 rows: 128 columns per "
-    "read, 4.85 M reads) that is 19.4 uJ against NeuroSim's 31.1 uJ ([NS14R]), i.e. NeuroSim spends "
-    "about 50 fJ per conversion if it converts as often. NeuroSim re-charges the word lines for "
-    "each of the 8 multiplexed columns (SubArray.cpp, marked 'needs check' there; cimsim charges "
-    "them once per read), about 3.4 fJ per conversion; the remaining ~16 fJ per conversion was not "
-    "found. Not the column resistance: NeuroSim's (ProcessingUnit.cpp GetColumnResistance) puts the "
+    "NeuroSim does, charged once per multiplexed column as NeuroSim does (SubArray.cpp, 'needs "
+    "check' there; row_charges_per_read: 8), 3.4 fJ per conversion. Over the 620.8 M conversions "
+    "of one VGG-8 image (64 rows: 128 columns per read, 4.85 M reads) that is 21.3 uJ against "
+    "NeuroSim's 31.1 uJ ([NS14R]), i.e. NeuroSim spends about 50 fJ per conversion if it converts as "
+    "often; the remaining ~16 fJ per conversion was not found. Not the column resistance: NeuroSim's (ProcessingUnit.cpp GetColumnResistance) puts the "
     "access transistor (IR_DROP_TOLERANCE x R_on, 0.25 in constant.h) and wire in series with each cell, which lowers the column power "
     "by ~0.6 fJ; a different conversion count remains a candidate. cimsim's accumulation (6.9 uJ) and other "
     "(11.2 uJ) are within 30 % and 20 % of NeuroSim's 5.35 and 13.7 uJ. At 32 rows conversions "
