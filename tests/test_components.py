@@ -22,7 +22,7 @@ T22 = Technology(22, 0.8, 1e9, "LSTP")
 T28 = Technology(28, 0.9, 1e9, "LSTP")
 
 EXPECTED = {
-    "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_sar", "table", "zigzag_aimc"],
+    "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_mlsa_v14", "neurosim_sar", "table", "zigzag_aimc"],
     "adder": ["ripple"],
     "adder_tree": ["digital"],
     "bfp_logic": ["gate"],
@@ -97,6 +97,12 @@ TECHS = [
 @pytest.mark.parametrize("kind,model", ALL_MODELS)
 def test_describe_every_model_with_defaults(kind, model, tech):
     cls = get(kind, model)
+    nodes = getattr(cls, "supported_nodes_nm", None)
+    if nodes is not None and tech.node_nm not in nodes:
+        # a model carrying one node's transcribed data refuses other nodes with a clear error
+        with pytest.raises(CimsimError, match=f"{tech.node_nm:g} nm"):
+            create(kind, model, tech, **cls.example_params)
+        return
     comp = create(kind, model, tech, **cls.example_params)
     d = comp.describe()
     assert d["area_m2"] > 0

@@ -76,7 +76,9 @@ def test_flash_adc_column_current_by_hand():
         create("adc", "neurosim_sar", TECH22, bits=5, column_resistance_ohm=1e4, column_current=True)
 
 
-def _tiny_crossbar_arch(tmp_path, include_cell_current: bool, kind: str = "crossbar"):
+def _tiny_crossbar_arch(tmp_path, include_cell_current: bool, kind: str = "crossbar",
+                        adc: str = "neurosim_flash", adc_params: str = "column_current: true",
+                        rows_active: int = 8):
     device = ("{kind: rram, r_on: 100 kohm, on_off_ratio: 17}" if kind == "crossbar" else "{kind: sram}")
     extra = ("read_voltage: 0.5 V\n        read_pulse: 1 ns\n        params: {include_cell_current: %s}"
              % str(include_cell_current).lower()) if kind == "crossbar" else ""
@@ -95,16 +97,17 @@ chip:
         rows: 8
         columns: 8
         bits_per_cell: 1
+        rows_active: {rows_active}
         device: {device}
         {extra}
         readout:
           kind: adc
-          model: neurosim_flash
+          model: {adc}
           bits: 4
           columns_per_adc: 8
-          params: {{column_current: true}}
+          params: {{{adc_params}}}
 """
-    path = tmp_path / f"tiny-{kind}-{include_cell_current}.yaml"
+    path = tmp_path / f"tiny-{kind}-{include_cell_current}-{adc}-{rows_active}-{hash(adc_params)}.yaml"
     path.write_text(text)
     return load_architecture(path)
 
@@ -159,6 +162,119 @@ def test_column_current_refuses_double_counting(tmp_path):
         _run_tiny(_tiny_crossbar_arch(tmp_path, include_cell_current=False, kind="sram_macro"), layer)
 
 
+def test_mlsa_v14_by_hand():
+    """NeuroSim V1.4's multilevel sense amplifier at 22 nm LSTP, current mode, 4 bits, 64 rows
+    of 100 kohm cells, hand-computed from MultilevelSenseAmp.cpp / Technology.cpp / formula.cpp:
+
+    - gate capacitance per width (5.245 x 1.2 + 8.004) e-10 F/m; minimum NMOS 44 nm -> 0.062911 fF,
+      PMOS 44 x 791.9/600.2 nm -> 0.083005 fF; NMOS drain 61.6 nm x 44 nm: bottom 7.172e-4 F/m^2,
+      sidewall (2 x 61.6 + 44) nm x 2.007e-10 F/m, to channel 44 nm x 4.014e-11 F/m -> 0.037274 fF;
+    - per level: column 2.2528 fF x 1/16 x 0.55^2 + mirror (2 gN + (jN+gN)/15 + (jN+gN)/16) x 0.55^2
+      + latch ((2 gP + gN) + (3 gP + 3 gN + 3 (jP + jN) + jP) + (gP + gN)) x 0.85^2
+      = 0.042592 + 0.041976 + 0.165395 + 0.516364 + 0.105424 = 0.871751 fJ; x 15 = 13.0763 fJ;
+    - references R_i = 25 kohm / (16 - i), i = 1..13; per level p = 9.16744e-7 - 2.85373e-11 R
+      below 4832 ohm, 2.1687e-6 - 1.63133e-7 ln R above: sum 10.6473 uW, x 15 / 16 = 9.9818 uW;
+    - sensing time: max(latency(25 kohm / 15 = 1667 ohm) = 0.7749 ns, latency(12.5 kohm) =
+      8.02517e-15 x 12500 + 8.51803e-10 = 0.952118 ns);
+    - a 10 kohm column: (2.1687e-6 - 1.63133e-7 ln 1e4) x 15 = 9.99290 uW for 0.952118 ns."""
+    adc = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64)
+    assert adc.gate_caps_F["gN"] == pytest.approx(0.062911e-15, rel=1e-4)
+    assert adc.gate_caps_F["gP"] == pytest.approx(0.083005e-15, rel=1e-4)
+    assert adc.gate_caps_F["jN"] == pytest.approx(0.037274e-15, rel=1e-4)
+    assert adc.switching_energy_J == pytest.approx(13.0763e-15, rel=1e-4)
+    assert adc.reference_power_W == pytest.approx(9.9818e-6, rel=1e-4)
+    assert adc.sensing_time_s == pytest.approx(0.952118e-9, rel=1e-5)
+    assert adc.convert().energy_J == pytest.approx(13.0763e-15 + 9.9818e-6 * 0.952118e-9, rel=1e-4)
+    assert adc.convert().latency_s == pytest.approx(0.952118e-9, rel=1e-5)
+    assert adc.column_energy_J(1e-4) == pytest.approx(9.99290e-6 * 0.952118e-9, rel=1e-4)
+    assert adc.column_energy_J(0.0) == pytest.approx(1e-6 * 0.952118e-9, rel=1e-9)   # no current: 1 uW
+    # 32 rows: the largest reference (25 kohm) is above 12.7 kohm, so the latency gets the
+    # capacitance correction 0.31 ns / 87.3 kohm x 12.3 kohm x ((2.2528 + 13 x 0.062911 - 4.5) / 4.5)
+    adc32 = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=32)
+    assert adc32.sensing_time_s == pytest.approx(1.052432e-9 - 1.3874e-11, rel=1e-4)
+    # SRAM: the reference row of 128 cells 28 F wide is charged per decision, / 16 per level:
+    # 128 x 28 x 22 nm x 0.2 fF/um x 0.85^2 = 11.393 fJ -> + 15/16 x 11.393 fJ; column line of
+    # 128 x 10 F: 5.632 fF x 1/16 x 0.55^2 (vs 2.2528 fF) per level
+    sram = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64, unit_resistance_ohm=100e3,
+                  cell_height_features=10, cell_width_features=28, reference_row_charge=True)
+    assert sram.switching_energy_J - adc.switching_energy_J == pytest.approx(
+        15 * (11.393e-15 / 16 + (5.632e-15 - 2.2528e-15) / 16 * 0.55 ** 2), rel=1e-3)
+    # voltage mode: no column power (the V1.4 fit is zero), powers over 1 ns
+    volt = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64, mode="voltage")
+    assert volt.column_energy_J(1e-4) == 0.0 and volt.reference_power_W == 0.0
+    # area: 9 minimum NMOS per level (212.8 F^2 each) + 15/16 dummy column of 128 x 4F by 12F +
+    # the encoder: INV 2 CPP = 7.6 F, NAND2 3 CPP = 11.4 F, NAND8 9 CPP = 34.2 F wide (CPP 3.8 F, no
+    # folding in the 20.9 F diffusion height), (7.6 + 11.4) x 15 x 28 + 34.2 x 4 x 28 = 11810.4 F^2
+    # over a 53.2 F wide cell -> 222 F tall; 16 encoders in one row as wide as the array
+    # (128 x 12 F = 1536 F): 222 x 1536 / 16 = 21312 F^2 each
+    f = 22e-9
+    assert adc.encoder_area_m2 == pytest.approx(21312 * f * f, rel=1e-9)
+    assert adc.area_m2 == pytest.approx(15 * 9 * 212.8 * f * f + 15 / 16 * 128 * 4 * f * 12 * f + 21312 * f * f,
+                                        rel=1e-9)
+    from cimsim.errors import CimsimError
+    with pytest.raises(CimsimError, match="22 nm"):
+        create("adc", "neurosim_mlsa_v14", Technology(node_nm=28, vdd_V=0.9, clock_Hz=1e9), bits=4)
+
+
+def test_mlsa_v14_sram_column_current_by_hand(tmp_path):
+    """SRAM arrays read by the V1.4 sense amplifier: the sensed column conducts through the
+    access transistor (conductance 1 / unit_resistance) of every cell holding 1 on a driven row;
+    the accounting charges the column power at the mean conductance of the converted columns."""
+    arch = _tiny_crossbar_arch(tmp_path, include_cell_current=False, kind="sram_macro", adc="neurosim_mlsa_v14",
+                               adc_params="column_current: true, unit_resistance_ohm: 86.4 kohm")
+    layer = _tiny_layer()
+    lm, res, energy = _run_tiny(arch, layer)
+    x = layer.input.values[0].astype(np.int64)
+    digits = lm.groups[0].encoded.digits
+    adc = arch.require("array", "adc").model
+    on_cells = sum(int((((x[v] >> bit) & 1) * digits[:, col]).sum())
+                   for v in range(2) for bit in range(8) for col in range(8))
+    conversions = 2 * 8 * 8
+    assert res.activity()["conversions"] == conversions
+    assert energy["array.adc"] == pytest.approx(
+        conversions * (adc.convert().energy_J + adc.column_energy_J(on_cells / 86.4e3 / conversions)), rel=1e-9)
+
+
+def test_mlsa_v14_sram_driven_rows_by_hand(tmp_path):
+    """column_cells: driven (NeuroSim V1.4 GetColumnResistance for SRAM): every column read in an
+    input cycle conducts through the access transistor of every driven row of the array, all row
+    groups together (here 2 groups of 4 rows), whatever the weights."""
+    arch = _tiny_crossbar_arch(tmp_path, include_cell_current=False, kind="sram_macro", adc="neurosim_mlsa_v14",
+                               adc_params="column_current: true, unit_resistance_ohm: 86.4 kohm, "
+                                          "column_cells: driven", rows_active=4)
+    layer = _tiny_layer()
+    lm, res, energy = _run_tiny(arch, layer)
+    x = layer.input.values[0].astype(np.int64)
+    adc = arch.require("array", "adc").model
+    expected = 0.0
+    for v in range(2):
+        for bit in range(8):
+            driven = int(((x[v] >> bit) & 1).sum())             # all 8 rows of the array
+            expected += 2 * 8 * adc.column_energy_J(driven / 86.4e3)   # 2 row groups x 8 columns
+    conversions = 2 * 8 * 8 * 2
+    assert res.activity()["conversions"] == conversions
+    # the accounting evaluates the column power at the mean conductance (exact when equal)
+    mean_g = sum(int(((x[v] >> b) & 1).sum()) for v in range(2) for b in range(8)) / 16 / 86.4e3
+    assert energy["array.adc"] == pytest.approx(
+        conversions * (adc.convert().energy_J + adc.column_energy_J(mean_g)), rel=1e-9)
+    assert expected == pytest.approx(conversions * adc.column_energy_J(mean_g), rel=0.05)
+
+
+def test_crossbar_row_charges_per_read_by_hand():
+    """NeuroSim V1.4 charges the driven word lines once per multiplexed column (8 per read);
+    row_charges_per_read reproduces it: a 128 x 128 1T1R array (12 F wide cells at 22 nm, 0.2 fF/um:
+    0.0528 fF per cell on a row) with 10 driven rows at 0.85 V, no column lines, no cell current:
+    10 x 128 x 0.0528 fF x 0.85^2 = 48.83 fJ per charge."""
+    kw = dict(rows=128, columns=128, r_on_ohm=1e5, r_off_ohm=1.7e6, cell_area_F2=48,
+              column_wire_capacitance_per_cell_F=0.0, include_cell_current=False)
+    tech = Technology(node_nm=22, vdd_V=0.85, clock_Hz=1e9)
+    once = create("crossbar", "rram", tech, **kw)
+    eight = create("crossbar", "rram", tech, row_charges_per_read=8, **kw)
+    assert once.activity_energy_J(reads=1, input_levels=10, column_levels=0) == pytest.approx(48.83e-15, rel=1e-3)
+    assert eight.activity_energy_J(reads=1, input_levels=10, column_levels=0) == pytest.approx(8 * 48.83e-15, rel=1e-3)
+    assert eight.read(active_rows=10).energy_J == pytest.approx(8 * once.read(active_rows=10).energy_J)
+
+
 def test_flash_adc_transistor_count_is_a_parameter():
     """The comparator's transistor count is a named parameter: NeuroSim V1.3's current-mode
     sense amplifier (48 + 40 + 9 + 9 = 106 minimum transistors per level) by default, V1.4's
@@ -181,29 +297,29 @@ from cimsim.validation.designs import DESIGNS  # noqa: E402
 #: pinned too, so that a model change that moves any row shows up here and in docs/validation.md
 #: (regenerate it with `cimsim validate-refs --markdown docs/validation.md`).
 PINNED = {
-    ("neurosim-v14-rram-22nm-rows32", "energy efficiency (VGG-8)"): 17.1069,
-    ("neurosim-v14-rram-22nm-rows32", "throughput (VGG-8, pipelined)"): 37.5926,
-    ("neurosim-v14-rram-22nm-rows32", "chip area"): 55.2721,
-    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8)"): 27.3989,
+    ("neurosim-v14-rram-22nm-rows32", "energy efficiency (VGG-8)"): 16.0145,
+    ("neurosim-v14-rram-22nm-rows32", "throughput (VGG-8, pipelined)"): 25.0617,
+    ("neurosim-v14-rram-22nm-rows32", "chip area"): 57.1287,
+    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8)"): 25.6445,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8, pipelined)"): 75.1852,
-    ("neurosim-v14-rram-22nm-rows64", "chip area"): 55.2721,
-    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8), release test"): 27.3989,
+    ("neurosim-v14-rram-22nm-rows64", "chip area"): 57.1287,
+    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8), release test"): 25.6445,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8), release test"): 75.1852,
-    ("neurosim-v14-rram-22nm-rows64", "chip area, release test"): 55.2721,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: ADC"): 49.2415,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: accumulation"): 18.7353,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: other"): 32.0231,
-    ("neurosim-v14-rram-22nm-rows64", "area share: cell arrays"): 6.09871,
-    ("neurosim-v14-rram-22nm-rows64", "area share: ADC"): 3.56453,
-    ("neurosim-v14-rram-22nm-rows64", "area share: accumulation"): 24.0953,
-    ("neurosim-v14-rram-22nm-rows64", "area share: interconnect"): 17.9924,
-    ("neurosim-v14-rram-22nm-rows64", "area share: other"): 48.2491,
-    ("neurosim-v14-sram-22nm-rows32", "energy efficiency (VGG-8)"): 13.0195,
-    ("neurosim-v14-sram-22nm-rows32", "throughput (VGG-8, pipelined)"): 37.5926,
-    ("neurosim-v14-sram-22nm-rows32", "chip area"): 71.5647,
-    ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 22.2604,
+    ("neurosim-v14-rram-22nm-rows64", "chip area, release test"): 57.1287,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: ADC"): 54.0618,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: accumulation"): 17.5354,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: other"): 28.4029,
+    ("neurosim-v14-rram-22nm-rows64", "area share: cell arrays"): 5.90051,
+    ("neurosim-v14-rram-22nm-rows64", "area share: ADC"): 6.69858,
+    ("neurosim-v14-rram-22nm-rows64", "area share: accumulation"): 23.3122,
+    ("neurosim-v14-rram-22nm-rows64", "area share: interconnect"): 17.4076,
+    ("neurosim-v14-rram-22nm-rows64", "area share: other"): 46.6811,
+    ("neurosim-v14-sram-22nm-rows32", "energy efficiency (VGG-8)"): 9.71679,
+    ("neurosim-v14-sram-22nm-rows32", "throughput (VGG-8, pipelined)"): 25.0617,
+    ("neurosim-v14-sram-22nm-rows32", "chip area"): 77.2794,
+    ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 17.4706,
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 75.1852,
-    ("neurosim-v14-sram-22nm-rows64", "chip area"): 71.5647,
+    ("neurosim-v14-sram-22nm-rows64", "chip area"): 77.2794,
     ("isaac-ce-32nm", "computational efficiency (peak)"): 691.997,
     ("isaac-ce-32nm", "power efficiency (peak)"): 952.227,
     ("sinangil-jssc21-7nm", "energy efficiency"): 926.822,

@@ -27,7 +27,11 @@ class RRAMCrossbar(Component):
       ``include_cell_current``), plus line charging as NeuroSim counts it (``SubArray.cpp``):
       each active row's line ``columns * C_row_cell * V_row^2`` (1T1R wordline gates switch at
       ``row_voltage_V``, default ``tech.vdd_V``) and each column's line
-      ``rows * C_col_cell * V_read^2``. Defaults: all rows active, every cell at the mean level
+      ``rows * C_col_cell * V_read^2``; the row lines are charged ``row_charges_per_read`` times
+      per read (default 1: they stay driven while multiplexed columns are converted; NeuroSim
+      V1.4 ``SubArray.cpp`` charges them once per multiplexed column, ``readDynamicEnergyArray
+      *= numColMuxed``, a step its authors mark "needs check": pass ``numColMuxed`` to reproduce
+      it). Defaults: all rows active, every cell at the mean level
       ``(2^c - 1) / 2`` (half of the maximum digit). Latency ``read_pulse_s`` (line RC taken to
       settle within the pulse; not modelled separately).
     - ``read_columns(conductance_sum_S=None, active_rows=None)``: data-dependent read from the
@@ -71,6 +75,7 @@ class RRAMCrossbar(Component):
                  wire_capacitance_per_cell_F: float | None = None,
                  column_wire_capacitance_per_cell_F: float | None = None,
                  row_voltage_V: float | None = None, include_cell_current: bool = True,
+                 row_charges_per_read: int = 1,
                  write_voltage_V: float = 2.0, write_pulse_s: float = 10e-9,
                  write_energy_per_cell_J: float | None = None):
         super().__init__(tech)
@@ -100,6 +105,7 @@ class RRAMCrossbar(Component):
             "column_wire_capacitance_per_cell_F", column_wire_capacitance_per_cell_F, o)
         self.row_voltage_V = (tech.vdd_V if row_voltage_V is None
                               else check_positive("row_voltage_V", row_voltage_V, o))
+        self.row_charges_per_read = check_int("row_charges_per_read", row_charges_per_read, 1, None, owner=o)
         if not isinstance(include_cell_current, bool):
             raise CimsimError(f"{o}: parameter 'include_cell_current' must be true or false, "
                               f"got {include_cell_current!r}")
@@ -134,7 +140,8 @@ class RRAMCrossbar(Component):
         return check_int("active_rows", active_rows, 0, self.rows, owner=self.owner)
 
     def _wire_energy(self, active_rows: int) -> float:
-        rows_part = active_rows * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+        rows_part = (active_rows * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+                     * self.row_charges_per_read)
         cols_part = self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
         return rows_part + cols_part
 
@@ -164,12 +171,14 @@ class RRAMCrossbar(Component):
           ``dG = (Gmax - Gmin)/(2^c - 1)``: every driven row passes current through all of
           its cells (unused cells sit at Gmin), and the level-dependent part is the sum of
           ``x_r d_r`` over reads and columns;
-        - row wires: ``input_levels * columns * C_row * V_row^2`` (only driven rows charge);
+        - row wires: ``input_levels * columns * C_row * V_row^2 * row_charges_per_read`` (only
+          driven rows charge);
         - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them).
         """
         dg = (self.g_max_S - self.g_min_S) / self.max_level
         g_sum = self.g_min_S * input_levels * self.columns + dg * column_levels
-        rows = input_levels * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+        rows = (input_levels * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+                * self.row_charges_per_read)
         cols = reads * self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
         return self._cell_energy(g_sum) + rows + cols
 

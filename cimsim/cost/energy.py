@@ -62,6 +62,21 @@ def adc_column_current_J(arch: Architecture, result) -> float:
     adc = arch.require("array", "adc").model
     xb = arch.get("array", "crossbar")
     where = f"{arch.origins.root_file}: chip.tiles.pes.arrays"
+    if xb is None and hasattr(adc, "cell_conductance_S"):
+        # SRAM arrays read by an ADC that knows the cell's conductance (neurosim_mlsa_v14: the
+        # access transistor's on-resistance). column_cells "conducting": the cells storing 1 on a
+        # driven row; "driven": every driven row of the array in that input cycle, all row groups
+        # together, whatever the weight (NeuroSim V1.4 GetColumnResistance for SRAM).
+        total = 0.0
+        for arr in result.arrays:
+            if not arr.conversions or not arr.reads:
+                continue
+            if adc.column_cells == "driven":
+                cells = arr.row_groups * arr.input_levels / arr.reads
+            else:
+                cells = arr.column_levels / arr.conversions
+            total += arr.conversions * adc.column_energy_J(adc.cell_conductance_S * cells)
+        return total
     if xb is None:
         raise CimsimError(
             f"{where}.readout.params.column_current: the ADC is asked to carry the column current of "

@@ -36,6 +36,7 @@ class ArrayActivity:
     nonzero_outputs: int = 0    # read-outs whose value was not 0 (HCiM: adds/subtracts)
     clipped: int = 0            # conversions that saturated
     resolved_bits: int = 0      # ADC bits resolved (BFP read-out)
+    row_groups: int = 1         # row groups read one after another per input cycle (not a count)
 
 
 COUNT_FIELDS = ("reads", "input_levels", "column_levels", "conversions", "nonzero_outputs", "clipped",
@@ -99,7 +100,8 @@ class LayerResult:
                         gi, int(row_tile_of[r_starts[ri]]), int(gm.column_tile[c_starts[ci]]),
                         reads=int(per_rows[ri]) * r.reads, input_levels=int(ones[ri]),
                         column_levels=int(lv[ri, ci]), conversions=int(per_rows[ri] * per_cols[ci]) * r.reads,
-                        nonzero_outputs=int(nz[ri, ci]), clipped=int(cl[ri, ci]), resolved_bits=int(rb[ri, ci])))
+                        nonzero_outputs=int(nz[ri, ci]), clipped=int(cl[ri, ci]), resolved_bits=int(rb[ri, ci]),
+                        row_groups=int(per_rows[ri])))
         col_tiles = int(gm.column_tile.max()) + 1 if gm.column_tile.size else 0
         n_out = len(gm.cols_kept)
         self.shift_add_ops += int(r.nonzero.sum()) if sense_amp else int(r.levels.size) * r.reads

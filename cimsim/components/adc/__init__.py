@@ -4,6 +4,7 @@ from cimsim.components.adc import (  # noqa: F401
     linear_per_bit,
     murmann,
     neurosim_flash,
+    neurosim_mlsa_v14,
     neurosim_sar,
     table,
     zigzag_aimc,
