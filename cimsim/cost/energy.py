@@ -31,7 +31,7 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
   (``input_bits``) and the outputs written back (``output_bits``), in words / bits;
 - ``tile.*`` and ``chip.*`` buffers and links: the layer's input feature map read once and its
   output feature map written once (assumption: no re-fetch; ``input_fmap_bits``,
-  ``output_fmap_bits``);
+  ``output_fmap_bits``), channels of pruned inputs and filters skipped;
 - ``tile.accumulator`` / ``chip.accumulator``: one addition per output per extra PE the layer
   spans beyond its first (assumption: partial sums of a layer split over PEs meet there).
 """
@@ -46,10 +46,27 @@ from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 
 
+def kept_channels(layer) -> tuple[float, float]:
+    """Fractions of a layer's input channels and output filters that structured pruning keeps
+    (1, 1 unpruned): an input channel no kept weight reads is not fetched, a pruned filter's
+    output is not written."""
+    if layer.prune_mask is None or layer.weight is None:
+        return 1.0, 1.0
+    from cimsim.trace.format import expand_prune_mask
+
+    m = expand_prune_mask(layer)
+    g = layer.groups if layer.kind == "conv2d" else 1
+    out = m.reshape(m.shape[0], -1).any(axis=1)
+    ins = m.reshape(g, m.shape[0] // g, m.shape[1], -1).any(axis=(1, 3))
+    return float(ins.mean()), float(out.mean())
+
+
 def fmap_bits(layer, samples: int) -> tuple[int, int]:
-    """Input and output feature-map bits of ``samples`` samples (codes at their bit widths)."""
-    in_elems = int(np.prod(layer.input_shape)) * samples
-    out_elems = int(np.prod(layer.output_shape)) * samples
+    """Input and output feature-map bits of ``samples`` samples (codes at their bit widths),
+    pruned input channels and filters skipped (:func:`kept_channels`)."""
+    f_in, f_out = kept_channels(layer)
+    in_elems = round(int(np.prod(layer.input_shape)) * f_in) * samples
+    out_elems = round(int(np.prod(layer.output_shape)) * f_out) * samples
     in_bits = in_elems * layer.input.bits
     if layer.kind == "matmul":
         in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits

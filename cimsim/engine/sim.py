@@ -12,7 +12,9 @@ compute     the layer's arrays (lockstep)  input cycles x row groups x array cyc
                                            array cycle is ``M (t_read + t_conv)`` (NeuroSim
                                            read-out) or ``max(t_read, M t_conv)`` (sample and
                                            hold), M columns per ADC, each rounded up to cycles;
-                                           with D weight copies the initiation interval is /D
+                                           with D weight copies the initiation interval is /D;
+                                           a layer larger than the chip runs in P passes
+                                           (``chip.reprogramming``), x P
 reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1;
             (HCiM: DCiM array + adder      with a DCiM scale-factor array: its add/subtracts per
             tree)                          vector (the busiest array's non-zero sense-amp
@@ -148,8 +150,8 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
         array_cycle = (max(t_read, math.ceil(m * tc - 1e-9)) if a.sample_and_hold
                        else math.ceil(m * (t_read + tc) - 1e-9))
     row_groups = math.ceil(a.rows / a.active_rows)
-    compute = cycles_in * row_groups * array_cycle
-    pes = max(1, math.ceil(lm.arrays / a.count))
+    compute = cycles_in * row_groups * array_cycle * lm.passes
+    pes = max(1, math.ceil(lm.arrays / (a.count * lm.passes)))
     k_bits = sum(len(g.rows_kept) * g.col_tiles for g in lm.groups) * bits
     pe_buf = arch.get("pe", "buffer")
     fetch = math.ceil(k_bits / (pe_buf.model.width_bits * pes)) if pe_buf is not None else 1

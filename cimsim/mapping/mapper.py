@@ -30,6 +30,7 @@ import numpy as np
 from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 from cimsim.mapping.encodings import Encoded, WeightEncoding
+from cimsim.mapping.packing import filter_bits, pack_matrix, passes
 
 
 @dataclass
@@ -44,6 +45,8 @@ class GroupMapping:
     column_tile: np.ndarray     # (J,) column tile of each digit column
     row_layout: np.ndarray      # array row -> unrolled row index, -1 for an unused (padding) row
     weight_colsum: np.ndarray   # (outputs kept,) sum of the mapped weights per output (zero-point term)
+    array_column: np.ndarray | None = None   # (J,) physical column of each digit column in its array
+    filter_bits: np.ndarray | None = None    # (outputs kept,) precision each filter is stored at
 
 
 @dataclass
@@ -58,6 +61,7 @@ class LayerMapping:
     weights_per_array_row: int
     duplicate: int = 1
     round: int = 0                                   # reprogramming round (0 if it fits)
+    passes: int = 1                                  # weight passes of a layer larger than the chip
     placement: list[tuple[int, int, int]] = field(default_factory=list)  # (tile, pe, array)
     dynamic: bool = False                            # matmul: operand written per sample
 
@@ -84,11 +88,14 @@ def _kept(mask_rows: np.ndarray | None, n: int) -> np.ndarray:
 
 def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: Architecture,
                row_keep: np.ndarray | None = None, col_keep: np.ndarray | None = None,
-               row_blocks: list[np.ndarray] | None = None) -> GroupMapping:
+               row_blocks: list[np.ndarray] | None = None, filter_bits: np.ndarray | None = None,
+               where: str = "") -> GroupMapping:
     """Map one integer weight matrix (K x N) onto arrays of ``arch``.
 
     ``row_blocks``: groups of unrolled row indices that each start on a fresh row tile (the
     novel mapping's kernel positions); default one block of all rows in order.
+    ``filter_bits``: the precision of each of the N filters, laid out under
+    ``mapping.packing`` (:mod:`cimsim.mapping.packing`) unless it is ``uniform``.
     """
     a = arch.arrays
     rows_kept = _kept(row_keep, w.shape[0])
@@ -112,19 +119,28 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
         sub = np.zeros((len(row_layout), len(cols_kept)), dtype=w.dtype)
         real = row_layout >= 0
         sub[real] = w[np.ix_(row_layout[real], cols_kept)]
+    usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
+    row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
+    packing = arch.spec.mapping.packing
+    if packing != "uniform" and filter_bits is not None:
+        pk = pack_matrix(sub, np.asarray(filter_bits)[cols_kept], weight_bits, encoding, a.bits_per_cell,
+                         usable, packing, where)
+        return GroupMapping(rows_kept, cols_kept, pk.encoded, row_tiles, pk.col_tiles, pk.column_tile,
+                            row_layout, sub.sum(axis=0, dtype=np.int64), pk.array_column, pk.filter_bits)
     enc = encoding.encode(sub, weight_bits, a.bits_per_cell)
     cpw = enc.columns_per_output
-    usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
     per_array = usable // cpw
     if per_array < 1:
         raise CimsimError(
             f"a {weight_bits}-bit weight needs {cpw} columns under {encoding.name} encoding with "
             f"{a.bits_per_cell}-bit cells, but an array has only {usable} usable columns"
         )
-    row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
     col_tiles = math.ceil(len(cols_kept) / per_array) if len(cols_kept) else 0
     column_tile = np.repeat(np.arange(len(cols_kept)) // per_array, cpw)
-    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout, sub.sum(axis=0, dtype=np.int64))
+    array_column = np.arange(column_tile.size) % (per_array * cpw)
+    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout,
+                        sub.sum(axis=0, dtype=np.int64), array_column,
+                        np.full(len(cols_kept), weight_bits, dtype=np.int64))
 
 
 def _layer_keep(layer) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -160,6 +176,7 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
     while lo < -(2 ** (bits - 1)) or hi > 2 ** (bits - 1) - 1:  # zero-point shift widened the range
         bits += 1
     row_keep, col_keep = _layer_keep(layer)
+    fbits = filter_bits(layer, w.shape[1], bits) if arch.spec.mapping.packing != "uniform" else None
     groups = []
     g_n = layer.groups if layer.kind == "conv2d" else 1
     n_per = w.shape[1] // g_n
@@ -173,7 +190,8 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
         cols = slice(gi * n_per, (gi + 1) * n_per)
         groups.append(map_matrix(w[:, cols], enc, bits, arch,
                                  None if row_keep is None else _group_rows(layer, row_keep, gi),
-                                 None if col_keep is None else col_keep[cols], blocks))
+                                 None if col_keep is None else col_keep[cols], blocks,
+                                 None if fbits is None else fbits[cols], f"layer '{layer.name}': "))
     cpw = groups[0].encoded.columns_per_output
     per_array = (a.columns - enc.reference_columns(bits, a.bits_per_cell)) // cpw
     return LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)
@@ -212,13 +230,14 @@ class NetworkMapping:
         """Arrays in use at the busiest round."""
         per_round = [0] * self.rounds
         for lm in self.layers:
-            per_round[lm.round] += lm.arrays
+            per_round[lm.round] += min(lm.arrays, self.arrays_available)
         return max(per_round) if per_round else 0
 
     def table(self) -> list[dict]:
         return [{"layer": lm.name, "kind": lm.kind, "arrays": lm.arrays, "utilisation": lm.utilisation,
                  "row_tiles": sum(g.row_tiles for g in lm.groups), "col_tiles": sum(g.col_tiles for g in lm.groups),
-                 "groups": len(lm.groups), "round": lm.round, "duplicate": lm.duplicate} for lm in self.layers]
+                 "groups": len(lm.groups), "round": lm.round, "passes": lm.passes,
+                 "duplicate": lm.duplicate} for lm in self.layers]
 
 
 def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = None) -> NetworkMapping:
@@ -233,11 +252,23 @@ def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = No
     for lm in layers:
         need_pes = math.ceil(lm.arrays / apes)
         if need_pes > n_pes:
-            raise CimsimError(
-                f"layer '{lm.name}' does not fit: it needs {lm.arrays} arrays ({need_pes} PEs of {apes} arrays) "
-                f"and the chip has {arch.array_count} arrays ({n_pes} PEs) in all; use larger arrays, more tiles, "
-                f"or fewer bits"
-            )
+            if not arch.spec.chip.reprogramming:
+                raise CimsimError(
+                    f"layer '{lm.name}' does not fit: it needs {lm.arrays} arrays ({need_pes} PEs of {apes} "
+                    f"arrays) and the chip has {arch.array_count} arrays ({n_pes} PEs) in all; use larger "
+                    f"arrays, more tiles, or fewer bits, or set chip.reprogramming: true to run it in passes"
+                )
+            # Larger than the chip: whole-chip passes, re-programmed in between (own rounds).
+            rnd += 1 if pe_next else 0
+            lm.round = rnd
+            lm.passes = passes(lm.arrays, n_pes * apes)
+            lm.placement = []
+            for k in range(lm.arrays):
+                pe = (k // apes) % n_pes
+                lm.placement.append((pe // pes_per_tile, pe % pes_per_tile, k % apes))
+            rnd += lm.passes - 1
+            pe_next = n_pes
+            continue
         if pe_next + need_pes > n_pes:
             if not arch.spec.chip.reprogramming:
                 used = sum(x.arrays for x in layers if x is not lm and x.placement)
