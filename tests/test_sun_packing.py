@@ -224,3 +224,25 @@ def test_trace_cache_needs_the_same_recipe_definition():
     assert _matches(t, "cnn-digits", None, q, t.provenance.get("seed", 0))
     t.provenance["recipe"] = {**get_recipe(q).to_dict(), "prune": {"kind": "filter", "ratio": 0.5}}
     assert not _matches(t, "cnn-digits", None, q, t.provenance.get("seed", 0))
+
+
+def test_reprogramming_writes_every_array_once_per_inference():
+    rng = np.random.default_rng(1)
+    layer = make_layer("fc", "linear", np.maximum(rng.normal(size=(2, 300)), 0), rng.normal(size=(50, 300)))
+    from cimsim.trace.format import Trace
+
+    t = Trace(name="one", layers=[layer], sample_count=2, input_shape=(300,))
+    tiny = load_architecture(SRAM, ["chip.tiles.count=1", "chip.tiles.pes.count=1", "chip.tiles.pes.arrays.count=2",
+                                    "chip.reprogramming=true"])
+    lm = map_network(t, tiny).layers[0]
+    assert lm.reprogrammed and lm.passes == 6
+    r = simulate_layer(layer, lm, tiny, readout=Ideal())
+    with_writes = layer_energy(tiny, lm, r, layer, 2)["array.sram_macro"]
+    lm.reprogrammed = False
+    without = layer_energy(tiny, lm, r, layer, 2)["array.sram_macro"]
+    assert layer_timing(tiny, layer, lm).program == 0
+    lm.reprogrammed = True
+    row = tiny.require("array", "sram_macro").model.write()
+    # 12 arrays x 128 rows, for each of the 2 samples; one row per cycle at 1 GHz, 6 passes
+    assert with_writes - without == pytest.approx(2 * 12 * 128 * row.energy_J)
+    assert layer_timing(tiny, layer, lm).program == 6 * 128

@@ -8,7 +8,9 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 
 - ``array.crossbar``: :meth:`Crossbar.activity_energy_J` per array (cells' current from the
   driven input levels and the summed ``x d`` levels; row and column wire charging);
-  ``array.sram_macro`` likewise;
+  ``array.sram_macro`` likewise; with re-programming (the network needs more than one round
+  of arrays, ``chip.reprogramming``) plus every array's weights written once per inference
+  (assumption: inferences one at a time, each re-writing every round);
 - ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
   digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
@@ -102,6 +104,19 @@ def adc_column_current_J(arch: Architecture, result) -> float:
     return total
 
 
+def array_program_cost(arch: Architecture):
+    """Energy (J) and time (s) to write every cell of one array (re-programming under
+    ``chip.reprogramming``): an SRAM macro ``rows`` row writes in sequence; a crossbar all its
+    cells, one row pulse per row (:meth:`Crossbar.write`)."""
+    from cimsim.components.base import ActionCost
+
+    a = arch.arrays
+    if a.kind == "crossbar":
+        return arch.require("array", "crossbar").model.write(a.rows * a.columns)
+    row = arch.require("array", "sram_macro").model.write()
+    return ActionCost(a.rows * row.energy_J, a.rows * row.latency_s)
+
+
 def adc_energy_at_bits_J(adc, mean_bits: float, top: int) -> float:
     """Energy of one conversion at a mean number of resolved bits (BFP-CIM): linear between the
     two neighbouring whole bit counts, so that the total over conversions is exact for models
@@ -122,6 +137,8 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
 
     act = result.activity()
     a = arch.arrays
+    if lm.reprogrammed:  # weights re-written for every inference (batch of one)
+        add(f"array.{a.kind}", samples * lm.arrays * array_program_cost(arch).energy_J)
     if a.kind == "crossbar":
         xb = arch.require("array", "crossbar").model
         for arr in result.arrays:

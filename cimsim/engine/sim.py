@@ -14,7 +14,9 @@ compute     the layer's arrays (lockstep)  input cycles x row groups x array cyc
                                            hold), M columns per ADC, each rounded up to cycles;
                                            with D weight copies the initiation interval is /D;
                                            a layer larger than the chip runs in P passes
-                                           (``chip.reprogramming``), x P
+                                           (``chip.reprogramming``), x P; when the network
+                                           needs more than one round, the layer first re-writes
+                                           its weights: P x the array's write time
 reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1;
             (HCiM: DCiM array + adder      with a DCiM scale-factor array: its add/subtracts per
             tree)                          vector (the busiest array's non-zero sense-amp
@@ -77,6 +79,7 @@ class LayerTiming:
     end: int = 0
     row_done: list = field(default_factory=list)   # per sample, per chunk: end cycle
     busy: dict[str, int] = field(default_factory=dict)
+    program: int = 0                # cycles to re-write the layer's weights before it runs
     line_buffer_rows: dict[str, int] = field(default_factory=dict)  # pipeline: producer rows held
 
     @property
@@ -180,7 +183,12 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
     ii = {"fetch": max(1, fetch), "compute": max(1, math.ceil(compute / dup)), "reduce": max(1, math.ceil(red_ii / dup)),
           "writeback": max(1, wb)}
     lat = {"fetch": max(1, fetch), "compute": compute, "reduce": red_lat, "writeback": max(1, wb)}
-    return LayerTiming(layer.name, per_sample, chunks, ii, lat)
+    program = 0
+    if lm.reprogrammed:  # each pass's arrays written in parallel, rows in sequence
+        from cimsim.cost.energy import array_program_cost
+
+        program = lm.passes * _cycles(array_program_cost(arch).latency_s, f)
+    return LayerTiming(layer.name, per_sample, chunks, ii, lat, program=program)
 
 
 def _producers(trace) -> dict[str, list[str]]:
@@ -284,6 +292,9 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
             for p in prods:
                 yield done_events[p]
             ready = max([by_name[p].end for p in prods], default=0)
+        if lt.program:  # weights re-written first (chip.reprogramming)
+            first_start = ready
+            ready += lt.program
         markers = []
         for s in range(samples):
             for y in range(lt.chunks):
@@ -296,6 +307,9 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                             last_needed = plt.chunks - 1 if s_p < s else need - 1
                             yield row_event(p, s_p, last_needed)
                             ready = max(ready, plt.row_done[s_p][last_needed])
+                    if s == 0 and y == 0 and lt.program:
+                        first_start = ready
+                        ready += lt.program
                     if s == 0:
                         for p in prods:
                             # rows of p finished by now, minus those no longer needed

@@ -15,7 +15,9 @@ columns. The matrix is then cut into arrays:
   tree serves one layer), PEs fill tiles in order.
 
 It reports arrays used and utilisation (cells holding weight digits / cells of the arrays
-used), and fails with a clear error when the network does not fit, naming the layer, what it
+used; and, for filter-wise mixed precision, the cells each filter needs at its own precision
+/ cells of the arrays used, which does not count a low-precision filter's sign extension
+under a uniform mapping), and fails with a clear error when the network does not fit, naming the layer, what it
 needs and what the chip has, unless the architecture allows time-multiplexed reprogramming
 (``chip.reprogramming: true``), in which case layers are mapped in rounds.
 """
@@ -62,6 +64,8 @@ class LayerMapping:
     duplicate: int = 1
     round: int = 0                                   # reprogramming round (0 if it fits)
     passes: int = 1                                  # weight passes of a layer larger than the chip
+    reprogrammed: bool = False                       # weights re-written per inference (rounds > 1)
+    own_precision_cells: int | None = None           # cells the kept filters need at their own precision
     placement: list[tuple[int, int, int]] = field(default_factory=list)  # (tile, pe, array)
     dynamic: bool = False                            # matmul: operand written per sample
 
@@ -80,6 +84,15 @@ class LayerMapping:
         """Cells holding weight digits / cells of the arrays used."""
         cap = self.arrays * self.rows_per_array * self.columns_per_array
         return self.cells_used / cap if cap else 0.0
+
+    @property
+    def utilisation_own_precision(self) -> float:
+        """Cells the kept filters need, each at its own precision (the trace's per-filter bits),
+        / cells of the arrays used (equals ``utilisation`` without filter-wise precisions)."""
+        if self.own_precision_cells is None:
+            return self.utilisation
+        cap = self.arrays * self.rows_per_array * self.columns_per_array
+        return self.own_precision_cells / cap if cap else 0.0
 
 
 def _kept(mask_rows: np.ndarray | None, n: int) -> np.ndarray:
@@ -176,7 +189,8 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
     while lo < -(2 ** (bits - 1)) or hi > 2 ** (bits - 1) - 1:  # zero-point shift widened the range
         bits += 1
     row_keep, col_keep = _layer_keep(layer)
-    fbits = filter_bits(layer, w.shape[1], bits) if arch.spec.mapping.packing != "uniform" else None
+    per_filter = layer.weight.bits_map is not None and layer.weight.bits_granularity == "per_channel"
+    fbits = filter_bits(layer, w.shape[1], bits) if arch.spec.mapping.packing != "uniform" or per_filter else None
     groups = []
     g_n = layer.groups if layer.kind == "conv2d" else 1
     n_per = w.shape[1] // g_n
@@ -194,7 +208,13 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
                                  None if fbits is None else fbits[cols], f"layer '{layer.name}': "))
     cpw = groups[0].encoded.columns_per_output
     per_array = (a.columns - enc.reference_columns(bits, a.bits_per_cell)) // cpw
-    return LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)
+    lm = LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)
+    if per_filter:
+        own = [enc.columns_per_weight(int(b), a.bits_per_cell) for b in range(int(fbits.max()) + 1)]
+        lm.own_precision_cells = duplicate * sum(
+            len(g.rows_kept) * sum(own[int(b)] for b in fbits[gi * n_per:(gi + 1) * n_per][g.cols_kept])
+            for gi, g in enumerate(groups))
+    return lm
 
 
 def centred_weight_matrix(layer) -> np.ndarray:
@@ -235,6 +255,7 @@ class NetworkMapping:
 
     def table(self) -> list[dict]:
         return [{"layer": lm.name, "kind": lm.kind, "arrays": lm.arrays, "utilisation": lm.utilisation,
+                 "utilisation_own_precision": lm.utilisation_own_precision,
                  "row_tiles": sum(g.row_tiles for g in lm.groups), "col_tiles": sum(g.col_tiles for g in lm.groups),
                  "groups": len(lm.groups), "round": lm.round, "passes": lm.passes,
                  "duplicate": lm.duplicate} for lm in self.layers]
@@ -285,4 +306,6 @@ def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = No
             pe = pe_next + k // apes
             lm.placement.append((pe // pes_per_tile, pe % pes_per_tile, k % apes))
         pe_next += need_pes
+    for lm in layers:
+        lm.reprogrammed = rnd > 0
     return NetworkMapping(layers, arch.array_count, rnd + 1)
