@@ -111,6 +111,11 @@ def test_pairing_utilisation_at_least_mixed_and_outputs_bit_exact(seed):
         u, m, p = (outs[(k, layer.name)][0] for k in ("uniform", "mixed", "paired"))
         assert p.utilisation >= m.utilisation and p.arrays <= m.arrays == u.arrays
         assert m.cells_used < u.cells_used                       # 4-bit filters: 4 columns, not 8
+        # own-precision cells: rows kept x sum of the kept filters' bits (2's complement, 1-bit cells)
+        g = u.groups[0]
+        own = len(g.rows_kept) * int(np.asarray(layer.weight.bits_map)[g.cols_kept].sum())
+        assert u.own_precision_cells == m.own_precision_cells == p.own_precision_cells == m.cells_used == own
+        assert u.utilisation_own_precision == m.utilisation < u.utilisation
         for k in ("mixed", "paired", "dense"):
             np.testing.assert_array_equal(outs[(k, layer.name)][1], outs[("uniform", layer.name)][1])
 
