@@ -251,3 +251,13 @@ def test_reprogramming_writes_every_array_once_per_inference():
     # 12 arrays x 128 rows, for each of the 2 samples; one row per cycle at 1 GHz, 6 passes
     assert with_writes - without == pytest.approx(2 * 12 * 128 * row.energy_J)
     assert layer_timing(tiny, layer, lm).program == 6 * 128
+
+
+def test_array_wise_precisions_cannot_be_packed_per_filter():
+    rng = np.random.default_rng(3)
+    layer = make_layer("blocks", "linear", rng.normal(size=(1, 40)), rng.normal(size=(12, 40)),
+                       wbits=np.array([[8]]), wgran="per_array")
+    assert layer.weight.bits_granularity == "per_array"
+    map_layer(layer, _arch("uniform"))                      # the plain mapping takes it
+    with pytest.raises(CimsimError, match="layer 'blocks'.*per_channel"):
+        map_layer(layer, _arch("paired"))
