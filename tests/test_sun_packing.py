@@ -261,3 +261,26 @@ def test_array_wise_precisions_cannot_be_packed_per_filter():
     map_layer(layer, _arch("uniform"))                      # the plain mapping takes it
     with pytest.raises(CimsimError, match="layer 'blocks'.*per_channel"):
         map_layer(layer, _arch("paired"))
+
+
+@pytest.mark.parametrize("dataflow", ["layer", "pipeline"])
+def test_reprogramming_time_adds_to_latency(dataflow):
+    from cimsim.engine.sim import simulate_timing
+    from cimsim.trace.format import Trace
+
+    rng = np.random.default_rng(2)
+    l1 = make_layer("fc1", "linear", np.maximum(rng.normal(size=(1, 300)), 0), rng.normal(size=(50, 300)))
+    l2 = make_layer("fc2", "linear", np.maximum(rng.normal(size=(1, 50)), 0), rng.normal(size=(10, 50)), index=1)
+    t = Trace(name="two", layers=[l1, l2], sample_count=1, input_shape=(300,))
+    arch = load_architecture(SRAM, ["chip.tiles.count=1", "chip.tiles.pes.count=1", "chip.tiles.pes.arrays.count=4",
+                                    "chip.reprogramming=true"])
+    nm = map_network(t, arch)
+    assert [lm.passes for lm in nm.layers] == [3, 1] and all(lm.reprogrammed for lm in nm.layers)
+    with_writes = simulate_timing(arch, t, nm, dataflow=dataflow)
+    for lm in nm.layers:
+        lm.reprogrammed = False
+    without = simulate_timing(arch, t, nm, dataflow=dataflow)
+    # layer by layer: each layer's writes (3 and 1 passes x 128 rows) delay everything after them
+    assert with_writes.total_cycles - without.total_cycles == (3 + 1) * 128
+    assert [lt.cycles for lt in with_writes.layers] == [lt.cycles + (3 * 128, 128)[i]
+                                                          for i, lt in enumerate(without.layers)]

@@ -292,9 +292,7 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
             for p in prods:
                 yield done_events[p]
             ready = max([by_name[p].end for p in prods], default=0)
-        if lt.program:  # weights re-written first (chip.reprogramming)
-            first_start = ready
-            ready += lt.program
+        prog_end = None  # weights re-written before the layer's first run (chip.reprogramming)
         markers = []
         for s in range(samples):
             for y in range(lt.chunks):
@@ -307,9 +305,6 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                             last_needed = plt.chunks - 1 if s_p < s else need - 1
                             yield row_event(p, s_p, last_needed)
                             ready = max(ready, plt.row_done[s_p][last_needed])
-                    if s == 0 and y == 0 and lt.program:
-                        first_start = ready
-                        ready += lt.program
                     if s == 0:
                         for p in prods:
                             # rows of p finished by now, minus those no longer needed
@@ -318,6 +313,10 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                             first = _first_row_needed(layer, y, lt.chunks, plt.chunks)
                             held = max(0, done - first)
                             lt.line_buffer_rows[p] = max(lt.line_buffer_rows.get(p, 0), held)
+                if lt.program:
+                    if prog_end is None:
+                        first_start, prog_end = ready, ready + lt.program
+                    ready = max(ready, prog_end)
                 n = per_chunk[y]
                 if granularity == "row":
                     groups = [[Run(ready, 0, n)]]
