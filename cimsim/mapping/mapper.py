@@ -14,12 +14,16 @@ columns. The matrix is then cut into arrays:
 - **placement**: arrays fill PEs in order, each layer starting on a fresh PE (a PE's adder
   tree serves one layer), PEs fill tiles in order.
 
+Filters of different precisions (a trace's per-filter ``bits_map``) share columns as
+``mapping.packing`` says (:mod:`cimsim.mapping.packing`; SUN's pairing).
+
 It reports arrays used and utilisation (cells holding weight digits / cells of the arrays
 used; and, for filter-wise mixed precision, the cells each filter needs at its own precision
 / cells of the arrays used, which does not count a low-precision filter's sign extension
-under a uniform mapping), and fails with a clear error when the network does not fit, naming the layer, what it
-needs and what the chip has, unless the architecture allows time-multiplexed reprogramming
-(``chip.reprogramming: true``), in which case layers are mapped in rounds.
+under a uniform mapping), and fails with a clear error when the network does not fit, naming
+the layer, what it needs and what the chip has, unless the architecture allows
+time-multiplexed reprogramming (``chip.reprogramming: true``), in which case layers are
+mapped in rounds, and a layer larger than the whole chip in passes of the whole chip.
 """
 
 from __future__ import annotations
