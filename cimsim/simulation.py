@@ -63,7 +63,7 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
         act = {k: v / n for k, v in res.activity().items()}
         layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,
                                   utilisation=lm.utilisation, energy_J=energy, activity=act,
-                                  tiles=sorted({p[0] for p in lm.placement})))
+                                  tiles=sorted({p[0] for p in lm.placement}), round=lm.round))
         if progress is not None:
             progress(layer.name)
     t_func = time.perf_counter() - t1

@@ -12,7 +12,8 @@ from cimsim.studies.study import load_study_file, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = {"hcim": ROOT / "arch/studies/hcim/study.yaml", "bfp-cim": ROOT / "arch/studies/bfp-cim/study.yaml",
-           "huang-todaes22": ROOT / "arch/studies/huang-todaes22/study.yaml"}
+           "huang-todaes22": ROOT / "arch/studies/huang-todaes22/study.yaml",
+           "sun": ROOT / "arch/studies/sun/study.yaml"}
 HUANG_SUBSET = ("differential-c1-full", "differential-c1-reduced", "twos_complement-c2-full",
                 "twos_complement-c2-reduced", "offset-c4-full", "offset-c4-reduced")
 
@@ -32,6 +33,21 @@ def _huang_small(tmp) -> Path:
     return f
 
 
+def _sun_small(tmp) -> Path:
+    """The SUN study on the digits CNN (same recipe) with 32-column macros, so that pairing
+    frees arrays in a network this small (the full study simulates VGG-8)."""
+    import yaml
+
+    d = yaml.safe_load(STUDIES["sun"].read_text())
+    for v in d["variants"]:
+        v["arch"] = str((STUDIES["sun"].parent / v["arch"]).resolve())
+    d.update(workloads=["cnn-digits"], samples=4, set={"chip.tiles.pes.arrays.columns": 32})
+    d.pop("accuracy", None)
+    f = Path(tmp) / "sun-small.yaml"
+    f.write_text(yaml.safe_dump(d))
+    return f
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Each shipped study at seeds 0 and 1 (simulation only; accuracy is tested below)."""
@@ -39,6 +55,8 @@ def runs(tmp_path_factory):
     for name, f in STUDIES.items():
         if name == "huang-todaes22":
             f = _huang_small(tmp_path_factory.mktemp("huang"))
+        if name == "sun":
+            f = _sun_small(tmp_path_factory.mktemp("sun"))
         for seed in (0, 1):
             d = tmp_path_factory.mktemp(f"{name}-s{seed}")
             out[(name, seed)] = run_study(f, out=d, workers=1, seed=seed, accuracy=False, progress=False)
@@ -62,6 +80,13 @@ def test_every_point_energy_is_the_sum_of_its_components(runs, name):
 def test_ranking_is_stable_across_two_seeds(runs, name):
     r0, r1 = runs[(name, 0)], runs[(name, 1)]
     assert len(r0.ranking) == len(r0.rows) and r0.ranking == r1.ranking
+
+
+def test_sun_pairing_needs_fewer_arrays_and_cycles(runs):
+    rows = {r["variant"]: r for r in runs[("sun", 0)].rows}
+    u, m, p = rows["uniform8"], rows["mixed"], rows["paired"]
+    assert m["latency"]["value"] == u["latency"]["value"] > p["latency"]["value"]
+    assert p["energy_by_component"]["array.adc"]["value"] < u["energy_by_component"]["array.adc"]["value"]
 
 
 def test_study_outputs_and_table(runs):

@@ -8,6 +8,7 @@ from cimsim.components._util import check_int, check_real, whole_cycles
 from cimsim.components.base import ActionCost, Component, Technology
 from cimsim.components.registry import register
 from cimsim.components.technology import gate_library
+from cimsim.errors import CimsimError
 
 
 @register
@@ -24,6 +25,16 @@ class DigitalShiftAdd(Component):
     - Area: ``bits * (A_FA + A_DFF)`` (DFF = 6 ND2 areas, ZigZag-IMC).
     - A variable shift (barrel shifter) is not modelled: the shift is the wiring of a fixed
       one-bit offset per step.
+    - ``reconfigurable=True``: SUN's reconfigurable shift-add (Chen et al., IEEE TCAD 43(7)
+      2024, "dynamic hybrid precision"), which recombines a column group either as one
+      high-precision filter or as two paired low-precision filters, each at its own precision.
+      Derived here (the paper's circuit is not public to us): the group's accumulator is split
+      at the pair boundary by a 2:1 multiplexer per accumulator bit that selects, per
+      configuration, the carry / shifted bit from its own half or from the joined word. Each
+      step adds ``bits * E_MUX2`` and the area ``bits * A_MUX2``, a MUX2 counted as
+      ``mux_nd2_equivalents`` NAND2 gates (default 4: three NAND2 and one as the select
+      inverter; **assumption**) in capacitance and area; its delay (one ND2 per level, off
+      the ripple path's critical carry) is not added.
     """
 
     kind: ClassVar[str] = "shift_add"
@@ -35,9 +46,15 @@ class DigitalShiftAdd(Component):
     example_params: ClassVar[dict] = {"bits": 16}
 
     def __init__(self, tech: Technology, *, bits: int, activity: float = 1.0,
-                 register_activity: float = 1.0):
+                 register_activity: float = 1.0, reconfigurable: bool = False,
+                 mux_nd2_equivalents: float = 4.0):
         super().__init__(tech)
         self.bits = check_int("bits", bits, 1, 64, owner=self.owner)
+        if not isinstance(reconfigurable, bool):
+            raise CimsimError(f"{self.owner}: reconfigurable should be true or false, found {reconfigurable!r}")
+        self.reconfigurable = reconfigurable
+        self.mux_nd2_equivalents = check_real("mux_nd2_equivalents", mux_nd2_equivalents, 0.0, 100.0,
+                                              owner=self.owner)
         self.activity = check_real("activity", activity, 0.0, 1.0, owner=self.owner)
         self.register_activity = check_real("register_activity", register_activity, 0.0, 1.0,
                                             owner=self.owner)
@@ -51,9 +68,12 @@ class DigitalShiftAdd(Component):
         g = self.gates
         energy = self.bits * (self.activity * g.full_adder_energy_J
                               + self.register_activity * g.dff_energy_J)
+        if self.reconfigurable:
+            energy += self.bits * self.activity * self.mux_nd2_equivalents * g.nd2_energy_J
         cycles = whole_cycles(self.delay_s, self.tech.clock_Hz)
         return ActionCost(energy, cycles * self.tech.cycle_s)
 
     @property
     def area_m2(self) -> float:
-        return self.bits * (self.gates.full_adder_area_m2 + self.gates.dff_area_m2)
+        mux = self.mux_nd2_equivalents * self.gates.nd2_area_m2 if self.reconfigurable else 0.0
+        return self.bits * (self.gates.full_adder_area_m2 + self.gates.dff_area_m2 + mux)

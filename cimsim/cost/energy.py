@@ -8,7 +8,9 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 
 - ``array.crossbar``: :meth:`Crossbar.activity_energy_J` per array (cells' current from the
   driven input levels and the summed ``x d`` levels; row and column wire charging);
-  ``array.sram_macro`` likewise;
+  ``array.sram_macro`` likewise; with re-programming (the network needs more than one round
+  of arrays, ``chip.reprogramming``) plus every array's weights written once per inference
+  (assumption: inferences one at a time, each re-writing every round);
 - ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
   digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
@@ -31,7 +33,7 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
   (``input_bits``) and the outputs written back (``output_bits``), in words / bits;
 - ``tile.*`` and ``chip.*`` buffers and links: the layer's input feature map read once and its
   output feature map written once (assumption: no re-fetch; ``input_fmap_bits``,
-  ``output_fmap_bits``);
+  ``output_fmap_bits``), channels of pruned inputs and filters skipped;
 - ``tile.accumulator`` / ``chip.accumulator``: one addition per output per extra PE the layer
   spans beyond its first (assumption: partial sums of a layer split over PEs meet there).
 """
@@ -46,10 +48,27 @@ from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 
 
+def kept_channels(layer) -> tuple[float, float]:
+    """Fractions of a layer's input channels and output filters that structured pruning keeps
+    (1, 1 unpruned): an input channel no kept weight reads is not fetched, a pruned filter's
+    output is not written."""
+    if layer.prune_mask is None or layer.weight is None:
+        return 1.0, 1.0
+    from cimsim.trace.format import expand_prune_mask
+
+    m = expand_prune_mask(layer)
+    g = layer.groups if layer.kind == "conv2d" else 1
+    out = m.reshape(m.shape[0], -1).any(axis=1)
+    ins = m.reshape(g, m.shape[0] // g, m.shape[1], -1).any(axis=(1, 3))
+    return float(ins.mean()), float(out.mean())
+
+
 def fmap_bits(layer, samples: int) -> tuple[int, int]:
-    """Input and output feature-map bits of ``samples`` samples (codes at their bit widths)."""
-    in_elems = int(np.prod(layer.input_shape)) * samples
-    out_elems = int(np.prod(layer.output_shape)) * samples
+    """Input and output feature-map bits of ``samples`` samples (codes at their bit widths),
+    pruned input channels and filters skipped (:func:`kept_channels`)."""
+    f_in, f_out = kept_channels(layer)
+    in_elems = round(int(np.prod(layer.input_shape)) * f_in) * samples
+    out_elems = round(int(np.prod(layer.output_shape)) * f_out) * samples
     in_bits = in_elems * layer.input.bits
     if layer.kind == "matmul":
         in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits
@@ -100,6 +119,19 @@ def adc_column_current_J(arch: Architecture, result) -> float:
     return total
 
 
+def array_program_cost(arch: Architecture):
+    """Energy (J) and time (s) to write every cell of one array (re-programming under
+    ``chip.reprogramming``): an SRAM macro ``rows`` row writes in sequence; a crossbar all its
+    cells, one row pulse per row (:meth:`Crossbar.write`)."""
+    from cimsim.components.base import ActionCost
+
+    a = arch.arrays
+    if a.kind == "crossbar":
+        return arch.require("array", "crossbar").model.write(a.rows * a.columns)
+    row = arch.require("array", "sram_macro").model.write()
+    return ActionCost(a.rows * row.energy_J, a.rows * row.latency_s)
+
+
 def adc_energy_at_bits_J(adc, mean_bits: float, top: int) -> float:
     """Energy of one conversion at a mean number of resolved bits (BFP-CIM): linear between the
     two neighbouring whole bit counts, so that the total over conversions is exact for models
@@ -120,6 +152,8 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
 
     act = result.activity()
     a = arch.arrays
+    if lm.reprogrammed:  # weights re-written for every inference (batch of one)
+        add(f"array.{a.kind}", samples * lm.arrays * array_program_cost(arch).energy_J)
     if a.kind == "crossbar":
         xb = arch.require("array", "crossbar").model
         for arr in result.arrays:

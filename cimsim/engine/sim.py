@@ -12,7 +12,11 @@ compute     the layer's arrays (lockstep)  input cycles x row groups x array cyc
                                            array cycle is ``M (t_read + t_conv)`` (NeuroSim
                                            read-out) or ``max(t_read, M t_conv)`` (sample and
                                            hold), M columns per ADC, each rounded up to cycles;
-                                           with D weight copies the initiation interval is /D
+                                           with D weight copies the initiation interval is /D;
+                                           a layer larger than the chip runs in P passes
+                                           (``chip.reprogramming``), x P; when the network
+                                           needs more than one round, the layer first re-writes
+                                           its weights: P x the array's write time
 reduce      shift-add + PE adder tree      1 cycle per vector, latency ceil(log2 row tiles) + 1;
             (HCiM: DCiM array + adder      with a DCiM scale-factor array: its add/subtracts per
             tree)                          vector (the busiest array's non-zero sense-amp
@@ -75,6 +79,7 @@ class LayerTiming:
     end: int = 0
     row_done: list = field(default_factory=list)   # per sample, per chunk: end cycle
     busy: dict[str, int] = field(default_factory=dict)
+    program: int = 0                # cycles to re-write the layer's weights before it runs
     line_buffer_rows: dict[str, int] = field(default_factory=dict)  # pipeline: producer rows held
 
     @property
@@ -148,8 +153,8 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
         array_cycle = (max(t_read, math.ceil(m * tc - 1e-9)) if a.sample_and_hold
                        else math.ceil(m * (t_read + tc) - 1e-9))
     row_groups = math.ceil(a.rows / a.active_rows)
-    compute = cycles_in * row_groups * array_cycle
-    pes = max(1, math.ceil(lm.arrays / a.count))
+    compute = cycles_in * row_groups * array_cycle * lm.passes
+    pes = max(1, math.ceil(lm.arrays / (a.count * lm.passes)))
     k_bits = sum(len(g.rows_kept) * g.col_tiles for g in lm.groups) * bits
     pe_buf = arch.get("pe", "buffer")
     fetch = math.ceil(k_bits / (pe_buf.model.width_bits * pes)) if pe_buf is not None else 1
@@ -178,7 +183,12 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
     ii = {"fetch": max(1, fetch), "compute": max(1, math.ceil(compute / dup)), "reduce": max(1, math.ceil(red_ii / dup)),
           "writeback": max(1, wb)}
     lat = {"fetch": max(1, fetch), "compute": compute, "reduce": red_lat, "writeback": max(1, wb)}
-    return LayerTiming(layer.name, per_sample, chunks, ii, lat)
+    program = 0
+    if lm.reprogrammed:  # each pass's arrays written in parallel, rows in sequence
+        from cimsim.cost.energy import array_program_cost
+
+        program = lm.passes * _cycles(array_program_cost(arch).latency_s, f)
+    return LayerTiming(layer.name, per_sample, chunks, ii, lat, program=program)
 
 
 def _producers(trace) -> dict[str, list[str]]:
@@ -282,6 +292,7 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
             for p in prods:
                 yield done_events[p]
             ready = max([by_name[p].end for p in prods], default=0)
+        prog_end = None  # weights re-written before the layer's first run (chip.reprogramming)
         markers = []
         for s in range(samples):
             for y in range(lt.chunks):
@@ -302,6 +313,10 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                             first = _first_row_needed(layer, y, lt.chunks, plt.chunks)
                             held = max(0, done - first)
                             lt.line_buffer_rows[p] = max(lt.line_buffer_rows.get(p, 0), held)
+                if lt.program:
+                    if prog_end is None:
+                        first_start, prog_end = ready, ready + lt.program
+                    ready = max(ready, prog_end)
                 n = per_chunk[y]
                 if granularity == "row":
                     groups = [[Run(ready, 0, n)]]

@@ -39,13 +39,16 @@ def run_map(args) -> int:
     print(f"{trace.name} on {arch.name}: {sum(r['arrays'] for r in rows)} arrays in {nm.rounds} round(s); "
           f"chip has {arch.array_count} arrays")
     print(f"{'layer':<28} {'kind':<7} {'groups':>6} {'row tiles':>9} {'col tiles':>9} {'arrays':>7} "
-          f"{'utilisation':>11} {'round':>5}")
+          f"{'utilisation':>11} {'own prec.':>9} {'round':>5} {'passes':>6}")
     for r in rows:
         print(f"{r['layer']:<28} {r['kind']:<7} {r['groups']:>6} {r['row_tiles']:>9} {r['col_tiles']:>9} "
-              f"{r['arrays']:>7} {100 * r['utilisation']:>10.1f}% {r['round']:>5}")
+              f"{r['arrays']:>7} {100 * r['utilisation']:>10.1f}% {100 * r['utilisation_own_precision']:>8.1f}% "
+              f"{r['round']:>5} {r['passes']:>6}")
     if args.json:
         atomic_write_json(args.json, {"trace": trace.name, "arch": arch.name, "rounds": nm.rounds,
-                                      "layers": [{**r, "utilisation": {"value": r["utilisation"], "unit": "1"}}
+                                      "layers": [{**r, "utilisation": {"value": r["utilisation"], "unit": "1"},
+                                                  "utilisation_own_precision": {
+                                                      "value": r["utilisation_own_precision"], "unit": "1"}}
                                                  for r in rows]})
         print(f"wrote {args.json}")
     return 0

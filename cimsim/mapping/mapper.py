@@ -14,10 +14,16 @@ columns. The matrix is then cut into arrays:
 - **placement**: arrays fill PEs in order, each layer starting on a fresh PE (a PE's adder
   tree serves one layer), PEs fill tiles in order.
 
+Filters of different precisions (a trace's per-filter ``bits_map``) share columns as
+``mapping.packing`` says (:mod:`cimsim.mapping.packing`; SUN's pairing).
+
 It reports arrays used and utilisation (cells holding weight digits / cells of the arrays
-used), and fails with a clear error when the network does not fit, naming the layer, what it
-needs and what the chip has, unless the architecture allows time-multiplexed reprogramming
-(``chip.reprogramming: true``), in which case layers are mapped in rounds.
+used; and, for filter-wise mixed precision, the cells each filter needs at its own precision
+/ cells of the arrays used, which does not count a low-precision filter's sign extension
+under a uniform mapping), and fails with a clear error when the network does not fit, naming
+the layer, what it needs and what the chip has, unless the architecture allows
+time-multiplexed reprogramming (``chip.reprogramming: true``), in which case layers are
+mapped in rounds, and a layer larger than the whole chip in passes of the whole chip.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
 from cimsim.mapping.encodings import Encoded, WeightEncoding
+from cimsim.mapping.packing import filter_bits, pack_matrix, passes
 
 
 @dataclass
@@ -44,6 +51,8 @@ class GroupMapping:
     column_tile: np.ndarray     # (J,) column tile of each digit column
     row_layout: np.ndarray      # array row -> unrolled row index, -1 for an unused (padding) row
     weight_colsum: np.ndarray   # (outputs kept,) sum of the mapped weights per output (zero-point term)
+    array_column: np.ndarray | None = None   # (J,) physical column of each digit column in its array
+    filter_bits: np.ndarray | None = None    # (outputs kept,) precision each filter is stored at
 
 
 @dataclass
@@ -58,6 +67,9 @@ class LayerMapping:
     weights_per_array_row: int
     duplicate: int = 1
     round: int = 0                                   # reprogramming round (0 if it fits)
+    passes: int = 1                                  # weight passes of a layer larger than the chip
+    reprogrammed: bool = False                       # weights re-written per inference (rounds > 1)
+    own_precision_cells: int | None = None           # cells the kept filters need at their own precision
     placement: list[tuple[int, int, int]] = field(default_factory=list)  # (tile, pe, array)
     dynamic: bool = False                            # matmul: operand written per sample
 
@@ -77,6 +89,15 @@ class LayerMapping:
         cap = self.arrays * self.rows_per_array * self.columns_per_array
         return self.cells_used / cap if cap else 0.0
 
+    @property
+    def utilisation_own_precision(self) -> float:
+        """Cells the kept filters need, each at its own precision (the trace's per-filter bits),
+        / cells of the arrays used (equals ``utilisation`` without filter-wise precisions)."""
+        if self.own_precision_cells is None:
+            return self.utilisation
+        cap = self.arrays * self.rows_per_array * self.columns_per_array
+        return self.own_precision_cells / cap if cap else 0.0
+
 
 def _kept(mask_rows: np.ndarray | None, n: int) -> np.ndarray:
     return np.arange(n) if mask_rows is None else np.flatnonzero(mask_rows)
@@ -84,11 +105,14 @@ def _kept(mask_rows: np.ndarray | None, n: int) -> np.ndarray:
 
 def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: Architecture,
                row_keep: np.ndarray | None = None, col_keep: np.ndarray | None = None,
-               row_blocks: list[np.ndarray] | None = None) -> GroupMapping:
+               row_blocks: list[np.ndarray] | None = None, filter_bits: np.ndarray | None = None,
+               where: str = "") -> GroupMapping:
     """Map one integer weight matrix (K x N) onto arrays of ``arch``.
 
     ``row_blocks``: groups of unrolled row indices that each start on a fresh row tile (the
     novel mapping's kernel positions); default one block of all rows in order.
+    ``filter_bits``: the precision of each of the N filters, laid out under
+    ``mapping.packing`` (:mod:`cimsim.mapping.packing`) unless it is ``uniform``.
     """
     a = arch.arrays
     rows_kept = _kept(row_keep, w.shape[0])
@@ -112,19 +136,28 @@ def map_matrix(w: np.ndarray, encoding: WeightEncoding, weight_bits: int, arch: 
         sub = np.zeros((len(row_layout), len(cols_kept)), dtype=w.dtype)
         real = row_layout >= 0
         sub[real] = w[np.ix_(row_layout[real], cols_kept)]
+    usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
+    row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
+    packing = arch.spec.mapping.packing
+    if packing != "uniform" and filter_bits is not None:
+        pk = pack_matrix(sub, np.asarray(filter_bits)[cols_kept], weight_bits, encoding, a.bits_per_cell,
+                         usable, packing, where)
+        return GroupMapping(rows_kept, cols_kept, pk.encoded, row_tiles, pk.col_tiles, pk.column_tile,
+                            row_layout, sub.sum(axis=0, dtype=np.int64), pk.array_column, pk.filter_bits)
     enc = encoding.encode(sub, weight_bits, a.bits_per_cell)
     cpw = enc.columns_per_output
-    usable = a.columns - encoding.reference_columns(weight_bits, a.bits_per_cell)
     per_array = usable // cpw
     if per_array < 1:
         raise CimsimError(
             f"a {weight_bits}-bit weight needs {cpw} columns under {encoding.name} encoding with "
             f"{a.bits_per_cell}-bit cells, but an array has only {usable} usable columns"
         )
-    row_tiles = max(1, math.ceil(len(row_layout) / a.rows)) if len(rows_kept) else 0
     col_tiles = math.ceil(len(cols_kept) / per_array) if len(cols_kept) else 0
     column_tile = np.repeat(np.arange(len(cols_kept)) // per_array, cpw)
-    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout, sub.sum(axis=0, dtype=np.int64))
+    array_column = np.arange(column_tile.size) % (per_array * cpw)
+    return GroupMapping(rows_kept, cols_kept, enc, row_tiles, col_tiles, column_tile, row_layout,
+                        sub.sum(axis=0, dtype=np.int64), array_column,
+                        np.full(len(cols_kept), weight_bits, dtype=np.int64))
 
 
 def _layer_keep(layer) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -160,6 +193,8 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
     while lo < -(2 ** (bits - 1)) or hi > 2 ** (bits - 1) - 1:  # zero-point shift widened the range
         bits += 1
     row_keep, col_keep = _layer_keep(layer)
+    per_filter = layer.weight.bits_map is not None and layer.weight.bits_granularity == "per_channel"
+    fbits = filter_bits(layer, w.shape[1], bits) if arch.spec.mapping.packing != "uniform" or per_filter else None
     groups = []
     g_n = layer.groups if layer.kind == "conv2d" else 1
     n_per = w.shape[1] // g_n
@@ -173,10 +208,17 @@ def map_layer(layer, arch: Architecture, duplicate: int = 1) -> LayerMapping:
         cols = slice(gi * n_per, (gi + 1) * n_per)
         groups.append(map_matrix(w[:, cols], enc, bits, arch,
                                  None if row_keep is None else _group_rows(layer, row_keep, gi),
-                                 None if col_keep is None else col_keep[cols], blocks))
+                                 None if col_keep is None else col_keep[cols], blocks,
+                                 None if fbits is None else fbits[cols], f"layer '{layer.name}': "))
     cpw = groups[0].encoded.columns_per_output
     per_array = (a.columns - enc.reference_columns(bits, a.bits_per_cell)) // cpw
-    return LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)
+    lm = LayerMapping(layer.name, layer.kind, bits, groups, a.rows, a.columns, cpw, per_array, duplicate)
+    if per_filter:
+        own = [enc.columns_per_weight(int(b), a.bits_per_cell) for b in range(int(fbits.max()) + 1)]
+        lm.own_precision_cells = duplicate * sum(
+            len(g.rows_kept) * sum(own[int(b)] for b in fbits[gi * n_per:(gi + 1) * n_per][g.cols_kept])
+            for gi, g in enumerate(groups))
+    return lm
 
 
 def centred_weight_matrix(layer) -> np.ndarray:
@@ -212,13 +254,15 @@ class NetworkMapping:
         """Arrays in use at the busiest round."""
         per_round = [0] * self.rounds
         for lm in self.layers:
-            per_round[lm.round] += lm.arrays
+            per_round[lm.round] += min(lm.arrays, self.arrays_available)
         return max(per_round) if per_round else 0
 
     def table(self) -> list[dict]:
         return [{"layer": lm.name, "kind": lm.kind, "arrays": lm.arrays, "utilisation": lm.utilisation,
+                 "utilisation_own_precision": lm.utilisation_own_precision,
                  "row_tiles": sum(g.row_tiles for g in lm.groups), "col_tiles": sum(g.col_tiles for g in lm.groups),
-                 "groups": len(lm.groups), "round": lm.round, "duplicate": lm.duplicate} for lm in self.layers]
+                 "groups": len(lm.groups), "round": lm.round, "passes": lm.passes,
+                 "duplicate": lm.duplicate} for lm in self.layers]
 
 
 def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = None) -> NetworkMapping:
@@ -233,11 +277,23 @@ def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = No
     for lm in layers:
         need_pes = math.ceil(lm.arrays / apes)
         if need_pes > n_pes:
-            raise CimsimError(
-                f"layer '{lm.name}' does not fit: it needs {lm.arrays} arrays ({need_pes} PEs of {apes} arrays) "
-                f"and the chip has {arch.array_count} arrays ({n_pes} PEs) in all; use larger arrays, more tiles, "
-                f"or fewer bits"
-            )
+            if not arch.spec.chip.reprogramming:
+                raise CimsimError(
+                    f"layer '{lm.name}' does not fit: it needs {lm.arrays} arrays ({need_pes} PEs of {apes} "
+                    f"arrays) and the chip has {arch.array_count} arrays ({n_pes} PEs) in all; use larger "
+                    f"arrays, more tiles, or fewer bits, or set chip.reprogramming: true to run it in passes"
+                )
+            # Larger than the chip: whole-chip passes, re-programmed in between (own rounds).
+            rnd += 1 if pe_next else 0
+            lm.round = rnd
+            lm.passes = passes(lm.arrays, n_pes * apes)
+            lm.placement = []
+            for k in range(lm.arrays):
+                pe = (k // apes) % n_pes
+                lm.placement.append((pe // pes_per_tile, pe % pes_per_tile, k % apes))
+            rnd += lm.passes - 1
+            pe_next = n_pes
+            continue
         if pe_next + need_pes > n_pes:
             if not arch.spec.chip.reprogramming:
                 used = sum(x.arrays for x in layers if x is not lm and x.placement)
@@ -254,4 +310,6 @@ def map_network(trace, arch: Architecture, duplicate: dict[str, int] | None = No
             pe = pe_next + k // apes
             lm.placement.append((pe // pes_per_tile, pe % pes_per_tile, k % apes))
         pe_next += need_pes
+    for lm in layers:
+        lm.reprogrammed = rnd > 0
     return NetworkMapping(layers, arch.array_count, rnd + 1)

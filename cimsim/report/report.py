@@ -45,6 +45,7 @@ class LayerReport:
     bound: str = ""
     busy_cycles: dict[str, int] = field(default_factory=dict)
     line_buffer_bits: int = 0          # pipelined dataflow: input rows held for this layer
+    round: int = 0                     # reprogramming round (chip.reprogramming)
 
     @property
     def cycles(self) -> int:
@@ -129,7 +130,13 @@ class Report:
 
     @property
     def arrays_used(self) -> int:
-        return sum(lr.arrays for lr in self.layers)
+        """Arrays in use at the busiest reprogramming round (a layer larger than the chip
+        fills it)."""
+        per_round: dict[int, int] = {}
+        for lr in self.layers:
+            per_round[lr.round] = per_round.get(lr.round, 0) + lr.arrays
+        busiest = max(per_round.values(), default=0)
+        return min(busiest, self.arrays_total) if self.arrays_total else busiest
 
     @property
     def adc_utilisation(self) -> float:

@@ -481,9 +481,16 @@ class Mapping(Section):
     IEDM 2019; NeuroSim V1.3 ``novelMapping``): each of the K_h x K_w kernel positions gets its
     own C-row sub-matrix, starting on a fresh row tile, and the positions' partial sums are
     added in the adder tree.
+
+    packing: how filters of different weight precisions (a trace's per-filter ``bits_map``)
+    share array columns (:mod:`cimsim.mapping.packing`): ``uniform`` every filter at the
+    layer's widest precision; ``mixed`` each at its own precision in a slot as wide as a
+    widest-precision filter; ``paired`` two low-precision filters share one slot (SUN, Chen
+    et al., IEEE TCAD 2024); ``dense`` filters back to back.
     """
 
     conv_unroll: Literal["im2col", "novel"] = "im2col"
+    packing: Literal["uniform", "mixed", "paired", "dense"] = "uniform"
 
 
 class ArchSpec(Section):

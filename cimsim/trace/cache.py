@@ -25,9 +25,20 @@ def cache_dir() -> Path:
 
 
 def _matches(trace: Trace, name: str, samples: int | None, quant: str | None, seed: int) -> bool:
+    """Same workload, samples, seed and quantization recipe: its name and, for a named recipe,
+    its current definition (a cached trace exported under an older definition is stale)."""
     p = trace.provenance
-    return (p.get("workload") == name and (samples is None or trace.sample_count == samples)
-            and (quant is None or p.get("quantizer") == quant) and p.get("seed", 0) == seed)
+    if not (p.get("workload") == name and (samples is None or trace.sample_count == samples)
+            and (quant is None or p.get("quantizer") == quant) and p.get("seed", 0) == seed):
+        return False
+    if quant is None or p.get("recipe") is None:
+        return True
+    from cimsim.trace.recipes import get_recipe
+
+    try:
+        return get_recipe(quant).to_dict() == p["recipe"]
+    except CimsimError:
+        return True
 
 
 def shipped_traces() -> list[Path]:

@@ -186,6 +186,14 @@ RECIPES: dict[str, QuantRecipe] = {
                     prune={"kind": "block", "ratio": 0.25, "block": [32, 32]},
                     source="Chen et al., SUN, IEEE TCAD 43(7) 2024 (structured block pruning)",
                     description="int8 with 25 % of 32x32 weight blocks pruned by mean |w|"),
+        QuantRecipe("sun-mixed-pruned", _W_SYM_CH, _A_SYM, _A_SYM,
+                    mixed={"kind": "filter", "high_bits": 8, "low_bits": 4, "high_fraction": 0.5},
+                    prune={"kind": "filter", "ratio": 0.25},
+                    source="Chen et al., SUN, IEEE TCAD 43(7) 2024 (mixed precision joint pruning; "
+                           "L1 filter pruning, Li et al., ICLR 2017; no fine-tuning here)",
+                    description="25 % of filters pruned by L1 norm, then filter-wise 8/4-bit: the "
+                                "half of all filters with the largest relative 4-bit error keep 8 "
+                                "bits (pruned filters have none); first and last layers int8"),
         QuantRecipe("hcim-ternary", _W_SYM_CH, _A_SYM, _A_SYM,
                     psum={"mode": "ternary", "granularity": "per_column", "cell_bits": 1,
                           "input_bits_per_cycle": 1, "encoding": "twos_complement"},
