@@ -36,7 +36,8 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
 
     ``duplicate``: weight copies per layer name, or ``"auto"`` to balance a pipeline
     (:func:`cimsim.engine.balance.balance_duplication`). ``precision``: an array-wise
-    :class:`cimsim.mapping.precision.PrecisionPlan` (layers it names run under it).
+    :class:`cimsim.mapping.precision.PrecisionPlan` (layers it names run under it); default the
+    plan the trace carries (``cimsim search`` exports one), if any.
     """
     from cimsim.accuracy import default_device, default_readout
 
@@ -53,6 +54,10 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
 
         duplicate = balance_duplication(trace, arch)
     mapping = map_network(trace, arch, duplicate)
+    if precision is None:  # a trace exported with a precision plan (format 1.1) carries it
+        from cimsim.trace.format import precision_plan
+
+        precision = precision_plan(trace)
     if precision is not None:
         precision.check(trace, mapping, arch.arrays.readout.bits or 1)
     t_map = time.perf_counter() - t0
