@@ -146,9 +146,12 @@ class HardwareModel:
                                    for s in range(0, len(x), batch_size)])
 
     def logits(self, x, *, precision=None, hardware: bool = True, batch_size: int = 256,
-               counts: dict | None = None) -> np.ndarray:
+               counts: dict | None = None, memo: dict | None = None) -> np.ndarray:
         """Logits of ``x``: with the array layers simulated (``hardware``), or of the quantized
-        model alone (``hardware=False``)."""
+        model alone (``hardware=False``). ``memo``: a dict reused across calls on the same
+        ``x`` under different precision plans; each array layer's output is kept under the
+        plan rows of that layer and of every array layer executed before it (which determine
+        it), so plans sharing a prefix skip those layers (exact: the same computation)."""
         import torch
 
         from cimsim.trace import exporter as E
@@ -156,13 +159,21 @@ class HardwareModel:
         arch, ex, layers, recipe = self.arch, self.ex, self.layers, self.recipe
         mapping, readout, device = self.by_name, self.readout, self.device
         x = E._as_tensor(x, "inputs")
+        prefix: list[bytes] = []
 
         class HW(E._Runner):
             def run_node(self, n):
                 if n not in ex.states:
                     return super().run_node(n)
-                args, kwargs = self.fetch_args_kwargs_from_env(n)
                 st, layer = ex.states[n], layers[n]
+                key = None
+                if memo is not None and counts is None and precision is not None:
+                    p = precision.layer(layer.name)
+                    prefix.append(layer.name.encode() + (b"-" if p is None else np.asarray(p, np.int16).tobytes()))
+                    key = (self.batch_start, b"|".join(prefix))
+                    if key in memo:
+                        return memo[key]
+                args, kwargs = self.fetch_args_kwargs_from_env(n)
                 if st.kind == "matmul":
                     a, b = args[:2]
                     qa = ex._act(st, a, "x", False, recipe.dynamic)
@@ -187,15 +198,20 @@ class HardwareModel:
                     c = counts.setdefault(layer.name, {})
                     for k, v in r.activity().items():
                         c[k] = c.get(k, 0) + v
-                return torch.from_numpy(np.ascontiguousarray(y)).to(args[0].dtype)
+                out = torch.from_numpy(np.ascontiguousarray(y)).to(args[0].dtype)
+                if key is not None:
+                    memo[key] = out
+                return out
 
         runner = HW if hardware else E._Runner
         out = []
         with torch.no_grad():
             for s in range(0, len(x), batch_size):
                 xb = x[s:s + batch_size]
-                out.append(E._first_tensor(runner(self.gm, ex, calibrate=False, batch=len(xb),
-                                                  record_shapes=False).run(xb))[""].double().numpy())
+                prefix.clear()
+                r = runner(self.gm, ex, calibrate=False, batch=len(xb), record_shapes=False)
+                r.batch_start = s
+                out.append(E._first_tensor(r.run(xb))[""].double().numpy())
         return np.concatenate(out)
 
 

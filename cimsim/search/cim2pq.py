@@ -74,11 +74,13 @@ class Evaluator:
     """Objectives of genomes (P, arrays, 3): exact accuracy on the evaluation set (cached per
     genome) and the vectorised cost."""
 
-    def __init__(self, hw_model, x, labels, cost, layer_names: list[str]):
+    def __init__(self, hw_model, x, labels, cost, layer_names: list[str], memo_entries: int = 600):
         self.hm, self.x, self.labels, self.cost = hw_model, x, np.asarray(labels).reshape(-1), cost
         self.layer_names = layer_names
         self.cache: dict[bytes, float] = {}
         self.evaluations = 0
+        self.memo: dict = {}               # layer outputs under plan prefixes (HardwareModel.logits)
+        self.memo_entries = memo_entries
 
     def plan(self, genome: np.ndarray) -> PrecisionPlan:
         ch = self.cost.choices
@@ -88,7 +90,9 @@ class Evaluator:
     def accuracy(self, genome: np.ndarray) -> float:
         key = np.asarray(genome, dtype=np.int8).tobytes()
         if key not in self.cache:
-            logits = self.hm.logits(self.x, precision=self.plan(genome))
+            logits = self.hm.logits(self.x, precision=self.plan(genome), memo=self.memo)
+            while len(self.memo) > self.memo_entries:
+                self.memo.pop(next(iter(self.memo)))
             self.cache[key] = float((logits.reshape(len(logits), -1).argmax(1) == self.labels).mean())
             self.evaluations += 1
         return self.cache[key]
