@@ -104,13 +104,13 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
         res = run_search(ev, settings, gran, progress=progress)
         results[gran] = (res, ev)
         walls[gran] = time.perf_counter() - t
-    t_search = time.perf_counter() - t0
+    t_search = sum(walls.values())
     fronts = {}
     for gran, (res, ev) in results.items():
         fronts[gran] = final_front(ev, full_eval)
     verify = bool(spec.get("verify", True))
     rows = {g: front_rows(f, full_eval, arch, trace, cost, verify) for g, f in fronts.items()}
-    summary = compare(spec, rows, fronts, cost, full_eval, results, walls, t_setup, t_search,
+    summary = compare(spec, settings, rows, fronts, cost, full_eval, results, walls, t_setup, t_search,
                       time.perf_counter() - t0, n_eval, len(prep.inputs))
     write_outputs(spec, out_dir, rows, fronts, summary, full_eval, trace, arch)
     return summary
@@ -152,7 +152,8 @@ def front_rows(front: dict, full_eval, arch, trace, cost, verify: bool) -> list[
     return rows
 
 
-def compare(spec, rows, fronts, cost, full_eval, results, walls, t_setup, t_search, t_total, n_eval, n_test) -> dict:
+def compare(spec, settings, rows, fronts, cost, full_eval, results, walls, t_setup, t_search, t_total, n_eval,
+            n_test) -> dict:
     from cimsim.search.cim2pq import hypervolume, weakly_covers
 
     ch = spec["choices"]
@@ -163,8 +164,8 @@ def compare(spec, rows, fronts, cost, full_eval, results, walls, t_setup, t_sear
     drop = float(spec.get("accuracy_drop", 1.0)) / 100
     out = {"name": spec["name"], "workload": spec["workload"], "arrays": cost.n_arrays,
            "layers": len(cost.layer_arrays),
-           "budget": {"population": results["array"][0].history and spec.get("population", 24),
-                      "generations": spec.get("generations", 12)},
+           "budget": {"population": settings.population, "generations": settings.generations,
+                      "seed": settings.seed},
            "eval_samples": n_eval, "test_samples": n_test,
            "full_precision": {"top1": {"value": 1 - F_full[0], "unit": "1"},
                               "energy": {"value": F_full[1], "unit": "J"}, "latency": {"value": F_full[2], "unit": "s"}},
@@ -172,6 +173,7 @@ def compare(spec, rows, fronts, cost, full_eval, results, walls, t_setup, t_sear
                                     "objectives normalised by the full-precision plan's",
            "wall": {"setup": {"value": t_setup, "unit": "s"}, "search": {"value": t_search, "unit": "s"},
                     "total": {"value": t_total, "unit": "s"},
+                    "load_average_1min_at_end": {"value": _load(), "unit": "1"},
                     **{f"search_{g}": {"value": w, "unit": "s"} for g, w in walls.items()}}}
     for g, f in fronts.items():
         F = f["F"]
@@ -230,6 +232,15 @@ def write_outputs(spec, out_dir, rows, fronts, summary, full_eval, trace, arch) 
     json.dumps(summary)  # summary is plain JSON
 
 
+def _load() -> float:
+    import os
+
+    try:
+        return float(os.getloadavg()[0])
+    except OSError:
+        return float("nan")
+
+
 def table_text(s: dict) -> str:
     lines = [f"{s['name']}: {s['workload']}, {s['arrays']} arrays in {s['layers']} layers; search on "
              f"{s['eval_samples']} test images, fronts re-scored on all {s['test_samples']}",
@@ -248,7 +259,8 @@ def table_text(s: dict) -> str:
     c = s["array_covers_layer"]
     lines.append(f"array-wise front weakly dominates {c['points_covered']} of the layer-wise front's {c['of']} points")
     lines.append(f"wall: setup {s['wall']['setup']['value']:.0f} s, searches {s['wall']['search']['value']:.0f} s, "
-                 f"total {s['wall']['total']['value']:.0f} s")
+                 f"total {s['wall']['total']['value']:.0f} s (load average "
+                 f"{s['wall']['load_average_1min_at_end']['value']:.1f} at the end)")
     return "\n".join(lines) + "\n"
 
 
