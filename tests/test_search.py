@@ -21,7 +21,7 @@ from cimsim.mapping.mapper import centred_weight_matrix, map_network
 from cimsim.mapping.precision import PrecisionPlan, array_keys, round_to_bits
 
 ARCH = "arch/studies/cim2pq/adc7.yaml"
-CHOICES = {"input_bits": [2, 4, 6, 8], "weight_bits": [2, 4, 8], "adc_bits": [3, 5, 7]}
+CHOICES = {"input_bits": [4, 8], "weight_bits": [2, 8], "adc_bits": [3, 5, 7]}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def evaluator(setup, cost):
 
     arch, _, _ = setup
     wl = resolve("cnn-digits")
-    prep = wl.prepare(60, seed=0)
+    prep = wl.prepare(20, seed=0)
     hm = HardwareModel(prep.model, arch, prep.calib, wl.default_quant)
     return lambda n: Evaluator(hm, prep.inputs[:n], prep.labels[:n], cost, [lm.name for lm in cost.mapping.layers])
 
@@ -162,12 +162,12 @@ def test_search_accuracy_is_the_exact_hardware_accuracy(setup, evaluator):
     from cimsim.trace.workloads_loader import resolve
 
     arch, _, _ = setup
-    ev = evaluator(40)
+    ev = evaluator(20)
     g = np.zeros((ev.cost.n_arrays, 3), dtype=np.int64)
-    g[:, 0], g[:, 1], g[:, 2] = 1, 1, 1                   # 4-bit inputs, 4-bit weights, 5-bit ADCs
+    g[:, 0], g[:, 1], g[:, 2] = 0, 1, 1                   # 4-bit inputs, 8-bit weights, 5-bit ADCs
     wl = resolve("cnn-digits")
-    prep = wl.prepare(60, seed=0)
-    ref = hardware_accuracy(prep.model, prep.inputs[:40], arch, labels=prep.labels[:40], calib=prep.calib,
+    prep = wl.prepare(20, seed=0)
+    ref = hardware_accuracy(prep.model, prep.inputs[:20], arch, labels=prep.labels[:20], calib=prep.calib,
                             quant=wl.default_quant, precision=ev.plan(g)).summary()["accuracy_hardware"]
     assert ev.accuracy(g) == ref
 
@@ -175,12 +175,12 @@ def test_search_accuracy_is_the_exact_hardware_accuracy(setup, evaluator):
 def test_seeded_search_is_reproducible_and_front_non_dominated(evaluator):
     from cimsim.search.cim2pq import SearchSettings, non_dominated, run_search
 
-    s = SearchSettings(CHOICES, population=8, generations=3, seed=5)
-    runs = [run_search(evaluator(30), s, "array", progress=False) for _ in range(2)]
+    s = SearchSettings(CHOICES, population=6, generations=2, seed=5)
+    runs = [run_search(evaluator(12), s, "array", progress=False) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].genomes, runs[1].genomes)
     np.testing.assert_array_equal(runs[0].F, runs[1].F)
     assert non_dominated(runs[0].F).all()
-    layer = run_search(evaluator(30), s, "layer", progress=False)
+    layer = run_search(evaluator(12), s, "layer", progress=False)
     assert non_dominated(layer.F).all()
     for g in layer.genomes:     # layer-wise individuals: one triple per layer
         for arrs in evaluator(1).cost.layer_arrays:
@@ -193,10 +193,10 @@ def test_front_helpers_hand_worked():
     F = np.array([[0.1, 2.0, 1.0], [0.2, 1.0, 1.0], [0.2, 2.0, 1.0], [0.1, 2.0, 1.0]])
     assert non_dominated(F).tolist() == [True, True, False, True]
     assert weakly_covers(F[:2], np.array([[0.3, 3.0, 1.0], [0.05, 3.0, 1.0]])).tolist() == [True, False]
-    lg = np.array([[[0, 1, 2], [2, 0, 1]]])
+    lg = np.array([[[0, 1, 2], [1, 0, 1]]])
     g = expand(lg, [np.array([0]), np.array([1, 2])], 3)
-    assert g.tolist() == [[[0, 1, 2], [2, 0, 1], [2, 0, 1]]]
-    assert total_bits(g, CHOICES).tolist() == [(2 + 4 + 7) + 2 * (6 + 2 + 5)]
+    assert g.tolist() == [[[0, 1, 2], [1, 0, 1], [1, 0, 1]]]
+    assert total_bits(g, CHOICES).tolist() == [(4 + 8 + 7) + 2 * (8 + 2 + 5)]
 
 
 def test_search_file_errors(tmp_path):
