@@ -9,6 +9,8 @@ with NSGA-III (pymoo, Das-Dennis reference directions) and CIM²PQ's operators:
 
 - **crossover at array-gene granularity**: a child takes each array's three genes together
   from one parent (uniform over arrays), so an array's precision triple stays whole;
+  progressive like the mutation (below): at generation ``g`` of ``G`` a layer is inherited
+  whole from one parent with probability ``1 - g/G``, array by array otherwise;
 - **progressive adaptive mutation**: the per-gene mutation rate falls linearly from
   ``mutation_start`` to ``mutation_end`` over the generations (coarse exploration first,
   fine tuning later); a mutated gene moves one choice up or down;
@@ -26,12 +28,14 @@ arrays share it; crossover at layer granularity), the same population, generatio
 
 Fair comparison at equal budget (stated choice, not a tuning): the array-wise space contains
 the layer-wise one but is much larger (arrays x 3 genes instead of layers x 3), so with the
-same budget a search started from random array-wise individuals spends it exploring
-incoherent plans. The array-wise search therefore starts from the *same* initial population
+same budget a search started from random array-wise individuals, or whose crossover mixes
+the arrays of a layer from the first generation, spends it exploring incoherent plans (a
+layer half at 2 bits, half at 8). The array-wise search therefore starts from the *same* initial population
 as the baseline (layer-uniform individuals drawn with the same seed), and its mutation is
 progressive in granularity too: with probability ``1 - g/G`` at generation ``g`` of ``G`` a
 mutation moves a gene of all arrays of the layer together (a layer-wise step), otherwise a
-single array's gene. Generation 0 of both searches is identical; the array-wise search can
+single array's gene, and the crossover inherits whole layers with the same probability.
+Generation 0 of both searches is identical; the array-wise search can
 only add refinements the layer-wise one cannot express.
 """
 
@@ -169,6 +173,12 @@ def run_search(evaluator: Evaluator, settings: SearchSettings, granularity: str 
             _, m, n = X.shape
             p = X.reshape(2, m, units, 3)
             take = random_state.random((m, units)) < 0.5
+            if granularity == "array":  # progressive: whole layers with probability 1 - g/G
+                frac = min(1.0, state["gen"] / max(1, G - 1))
+                whole = random_state.random((m, n_layers)) < 1.0 - frac
+                coin = random_state.random((m, n_layers)) < 0.5
+                for li, arrs in enumerate(layer_arrays):
+                    take[:, arrs] = np.where(whole[:, li:li + 1], coin[:, li:li + 1], take[:, arrs])
             c1 = np.where(take[..., None], p[0], p[1])
             c2 = np.where(take[..., None], p[1], p[0])
             return np.stack([c1, c2]).reshape(2, m, n)
