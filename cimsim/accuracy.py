@@ -84,45 +84,96 @@ class AccuracyResult:
 
 def hardware_accuracy(model, inputs, arch: Architecture, *, labels=None, calib=None, quant="int8",
                       readout: Readout | None = None, device: DeviceEffects | None = None,
-                      batch_size: int = 256) -> AccuracyResult:
-    """Run ``model`` on ``inputs`` with its array layers simulated on ``arch``."""
-    import torch
-
+                      batch_size: int = 256, precision=None) -> AccuracyResult:
+    """Run ``model`` on ``inputs`` with its array layers simulated on ``arch`` (under an
+    array-wise :class:`cimsim.mapping.precision.PrecisionPlan` where ``precision`` is given)."""
     from cimsim.trace import exporter as E
-    from cimsim.trace.recipes import get_recipe
 
-    readout = readout if readout is not None else default_readout(arch)
-    device = device if device is not None else default_device(arch)
-    recipe = get_recipe(quant)
     x = E._as_tensor(inputs, "inputs")
-    cal = x[:512] if calib is None else E._as_tensor(calib, "calib")
-    gm = E._trace_model(model)
-    with torch.no_grad():
-        float_logits = np.concatenate([E._first_tensor(gm(x[s:s + batch_size]))[""].double().numpy()
-                                       for s in range(0, len(x), batch_size)])
-        E._fold_batchnorm(gm)
-        ex = E._Exporter(gm, recipe)
-        E._Runner(gm, ex, calibrate=True, batch=int(cal.shape[0]), record_shapes=False).run(cal)
-        # One recorded sample gives each layer's weights and quantizers for the mapper.
-        E._Runner(gm, ex, calibrate=False, batch=1, record_shapes=True).run(x[:1])
-        layers = {st.node: ex.layer(st) for st in ex.states.values()}
+    hm = HardwareModel(model, arch, x[:512] if calib is None else calib, quant, readout, device)
+    counts: dict[str, dict[str, int]] = {}
+    hardware = hm.logits(x, precision=precision, batch_size=batch_size, counts=counts)
+    return AccuracyResult(hardware, hm.float_logits_of(x, batch_size), hm.logits(x, hardware=False, batch_size=batch_size),
+                          None if labels is None else np.asarray(labels).reshape(-1), counts)
+
+
+class HardwareModel:
+    """A PyTorch model traced, batch-norm folded and calibrated once, with its array layers
+    mapped on ``arch``: :meth:`logits` runs inputs with those layers simulated on the arrays
+    (repeatedly, e.g. under many precision plans, without tracing or calibrating again)."""
+
+    def __init__(self, model, arch: Architecture, calib, quant: str = "int8", readout: Readout | None = None,
+                 device: DeviceEffects | None = None):
+        import copy
+
+        import torch
+
+        from cimsim.trace import exporter as E
+        from cimsim.trace.recipes import get_recipe
+
+        self.arch = arch
+        self.readout = readout if readout is not None else default_readout(arch)
+        self.device = device if device is not None else default_device(arch)
+        self.recipe = get_recipe(quant)
+        cal = E._as_tensor(calib, "calib")
+        self.float_gm = E._trace_model(model)
+        self.gm = copy.deepcopy(self.float_gm)
+        with torch.no_grad():
+            E._fold_batchnorm(self.gm)
+            self.ex = E._Exporter(self.gm, self.recipe)
+            E._Runner(self.gm, self.ex, calibrate=True, batch=int(cal.shape[0]), record_shapes=False).run(cal)
+            # One recorded sample gives each layer's weights and quantizers for the mapper.
+            E._Runner(self.gm, self.ex, calibrate=False, batch=1, record_shapes=True).run(cal[:1])
+        self.layers = {st.node: self.ex.layer(st) for st in self.ex.states.values()}
 
         class _T:  # the mapper needs only the layer list
             pass
 
         t = _T()
-        t.layers = list(layers.values())
-        nm = map_network(t, arch)
-        mapping = {lm.name: lm for lm in nm.layers}
-        counts: dict[str, dict[str, int]] = {}
-        quantized, hardware = [], []
+        t.layers = list(self.layers.values())
+        self.trace_like = t
+        self.mapping = map_network(t, arch)
+        self.by_name = {lm.name: lm for lm in self.mapping.layers}
+
+    def float_logits_of(self, x, batch_size: int = 256) -> np.ndarray:
+        import torch
+
+        from cimsim.trace import exporter as E
+
+        x = E._as_tensor(x, "inputs")
+        with torch.no_grad():
+            return np.concatenate([E._first_tensor(self.float_gm(x[s:s + batch_size]))[""].double().numpy()
+                                   for s in range(0, len(x), batch_size)])
+
+    def logits(self, x, *, precision=None, hardware: bool = True, batch_size: int = 256,
+               counts: dict | None = None, memo: dict | None = None) -> np.ndarray:
+        """Logits of ``x``: with the array layers simulated (``hardware``), or of the quantized
+        model alone (``hardware=False``). ``memo``: a dict reused across calls on the same
+        ``x`` under different precision plans; each array layer's output is kept under the
+        plan rows of that layer and of every array layer executed before it (which determine
+        it), so plans sharing a prefix skip those layers (exact: the same computation)."""
+        import torch
+
+        from cimsim.trace import exporter as E
+
+        arch, ex, layers, recipe = self.arch, self.ex, self.layers, self.recipe
+        mapping, readout, device = self.by_name, self.readout, self.device
+        x = E._as_tensor(x, "inputs")
+        prefix: list[bytes] = []
 
         class HW(E._Runner):
             def run_node(self, n):
                 if n not in ex.states:
                     return super().run_node(n)
-                args, kwargs = self.fetch_args_kwargs_from_env(n)
                 st, layer = ex.states[n], layers[n]
+                key = None
+                if memo is not None and counts is None and precision is not None:
+                    p = precision.layer(layer.name)
+                    prefix.append(layer.name.encode() + (b"-" if p is None else np.asarray(p, np.int16).tobytes()))
+                    key = (self.batch_start, b"|".join(prefix))
+                    if key in memo:
+                        return memo[key]
+                args, kwargs = self.fetch_args_kwargs_from_env(n)
                 if st.kind == "matmul":
                     a, b = args[:2]
                     qa = ex._act(st, a, "x", False, recipe.dynamic)
@@ -132,23 +183,36 @@ def hardware_accuracy(model, inputs, arch: Architecture, *, labels=None, calib=N
                     y = r.int_output * float(qa.scale.reshape(-1)[0]) * float(qb.scale.reshape(-1)[0])
                 else:
                     xq = ex._act(st, args[0], "x", False, recipe.activation)
-                    r = simulate_layer(layer, mapping[layer.name], arch, readout, device, x_codes=xq.values)
+                    plan = precision.layer(layer.name) if precision is not None else None
+                    if plan is None:
+                        r = simulate_layer(layer, mapping[layer.name], arch, readout, device, x_codes=xq.values)
+                    else:
+                        from cimsim.kernels.planned import simulate_layer_planned
+
+                        r = simulate_layer_planned(layer, mapping[layer.name], arch, plan, readout, device,
+                                                   x_codes=xq.values)
                     y = r.int_output * (float(xq.scale.reshape(-1)[0]) * _weight_scale(layer))
                     if layer.bias is not None:
                         y = y + layer.bias.astype(np.float64).reshape(_bias_shape(layer))
-                c = counts.setdefault(layer.name, {})
-                for k, v in r.activity().items():
-                    c[k] = c.get(k, 0) + v
-                return torch.from_numpy(np.ascontiguousarray(y)).to(args[0].dtype)
+                if counts is not None:
+                    c = counts.setdefault(layer.name, {})
+                    for k, v in r.activity().items():
+                        c[k] = c.get(k, 0) + v
+                out = torch.from_numpy(np.ascontiguousarray(y)).to(args[0].dtype)
+                if key is not None:
+                    memo[key] = out
+                return out
 
-        for s in range(0, len(x), batch_size):
-            xb = x[s:s + batch_size]
-            quantized.append(E._first_tensor(E._Runner(gm, ex, calibrate=False, batch=len(xb),
-                                                       record_shapes=False).run(xb))[""].double().numpy())
-            hardware.append(E._first_tensor(HW(gm, ex, calibrate=False, batch=len(xb),
-                                               record_shapes=False).run(xb))[""].double().numpy())
-    return AccuracyResult(np.concatenate(hardware), float_logits, np.concatenate(quantized),
-                          None if labels is None else np.asarray(labels).reshape(-1), counts)
+        runner = HW if hardware else E._Runner
+        out = []
+        with torch.no_grad():
+            for s in range(0, len(x), batch_size):
+                xb = x[s:s + batch_size]
+                prefix.clear()
+                r = runner(self.gm, ex, calibrate=False, batch=len(xb), record_shapes=False)
+                r.batch_start = s
+                out.append(E._first_tensor(r.run(xb))[""].double().numpy())
+        return np.concatenate(out)
 
 
 def _weight_scale(layer) -> np.ndarray:

@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES = (
     "cimsim.accuracy",
     "cimsim.studies.cli",
     "cimsim.studies.study",
+    "cimsim.search.cli",
     "cimsim.validation.cli",
 )
 

@@ -31,11 +31,13 @@ from cimsim.report.report import LayerReport, Report
 def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None, device=None,
              dataflow: str = "layer", samples: int | None = None, timeline: Timeline | None = None,
              granularity: str = "row", sets: Iterable[str] = (), progress=None,
-             duplicate: dict[str, int] | str | None = None) -> Report:
+             duplicate: dict[str, int] | str | None = None, precision=None) -> Report:
     """Simulate ``trace`` (a :class:`cimsim.trace.Trace`) on ``arch`` (file or Architecture).
 
     ``duplicate``: weight copies per layer name, or ``"auto"`` to balance a pipeline
-    (:func:`cimsim.engine.balance.balance_duplication`).
+    (:func:`cimsim.engine.balance.balance_duplication`). ``precision``: an array-wise
+    :class:`cimsim.mapping.precision.PrecisionPlan` (layers it names run under it); default the
+    plan the trace carries (``cimsim search`` exports one), if any.
     """
     from cimsim.accuracy import default_device, default_readout
 
@@ -52,13 +54,29 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
 
         duplicate = balance_duplication(trace, arch)
     mapping = map_network(trace, arch, duplicate)
+    if precision is None:  # a trace exported with a precision plan (format 1.1) carries it
+        from cimsim.trace.format import precision_plan
+
+        precision = precision_plan(trace)
+    if precision is not None:
+        precision.check(trace, mapping, arch.arrays.readout.bits or 1)
     t_map = time.perf_counter() - t0
     layers: list[LayerReport] = []
     timing_act: dict[str, dict] = {}
     t1 = time.perf_counter()
     for layer, lm in zip(trace.layers, mapping.layers):
-        res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, n))
-        timing_act[layer.name] = timing_activity(res)
+        plan = precision.layer(layer.name) if precision is not None else None
+        if plan is None:
+            res = simulate_layer(layer, lm, arch, readout, device, samples=slice(0, n))
+            timing_act[layer.name] = timing_activity(res)
+        else:
+            from cimsim.kernels.planned import simulate_layer_planned
+            from cimsim.mapping.precision import compute_cycles_per_vector
+
+            res = simulate_layer_planned(layer, lm, arch, plan, readout, device, samples=slice(0, n))
+            timing_act[layer.name] = {k: v for k, v in timing_activity(res).items()
+                                      if k != "resolved_bits_per_conversion"}
+            timing_act[layer.name]["compute_cycles_per_vector"] = compute_cycles_per_vector(arch, layer, lm, plan)
         energy = {k: v / n for k, v in layer_energy(arch, lm, res, layer, n).items()}
         act = {k: v / n for k, v in res.activity().items()}
         layers.append(LayerReport(name=layer.name, kind=layer.kind, macs=layer.macs, arrays=lm.arrays,

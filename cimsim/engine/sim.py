@@ -132,7 +132,9 @@ def _conversion_cycles_at(arch: Architecture, mean_bits: float) -> float:
 
 def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) -> LayerTiming:
     """Service times of one mapped layer's stages (cycles per vector). ``activity``: the
-    layer's data-dependent counts (``dcim_ops_per_vector``, ``resolved_bits_per_conversion``)."""
+    layer's data-dependent counts (``dcim_ops_per_vector``, ``resolved_bits_per_conversion``) and,
+    under an array-wise precision plan, ``compute_cycles_per_vector``
+    (:func:`cimsim.mapping.precision.compute_cycles_per_vector`)."""
     activity = activity or {}
     a = arch.arrays
     f = arch.clock_Hz
@@ -153,7 +155,10 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
         array_cycle = (max(t_read, math.ceil(m * tc - 1e-9)) if a.sample_and_hold
                        else math.ceil(m * (t_read + tc) - 1e-9))
     row_groups = math.ceil(a.rows / a.active_rows)
-    compute = cycles_in * row_groups * array_cycle * lm.passes
+    compute = cycles_in * row_groups * array_cycle
+    if "compute_cycles_per_vector" in activity:  # array-wise precision: the slowest array (lockstep)
+        compute = int(activity["compute_cycles_per_vector"])
+    compute *= lm.passes  # a layer larger than the chip runs in passes (reprogramming)
     pes = max(1, math.ceil(lm.arrays / (a.count * lm.passes)))
     k_bits = sum(len(g.rows_kept) * g.col_tiles for g in lm.groups) * bits
     pe_buf = arch.get("pe", "buffer")

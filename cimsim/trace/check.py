@@ -98,7 +98,8 @@ def trace_differences(a, b) -> list[str]:
     for la, lb in zip(a.layers, b.layers):
         for f in ("kind", "index", "input_shape", "output_shape", "kernel", "stride", "padding",
                   "dilation", "groups", "in_channels", "out_channels", "in_features", "out_features",
-                  "input_b_shape", "array_shape", "prune_granularity", "prune_block", "psum", "source"):
+                  "input_b_shape", "array_shape", "prune_granularity", "prune_block", "psum", "source",
+                  "precision"):
             if _norm(getattr(la, f)) != _norm(getattr(lb, f)):
                 diffs.append(f"layer {la.name}: {f}")
         for f in ("float_output", "int_output", "bias", "prune_mask"):

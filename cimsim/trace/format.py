@@ -26,6 +26,8 @@ Conventions used everywhere in cimsim:
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -35,7 +37,7 @@ import numpy as np
 from cimsim.errors import TraceError
 
 FORMAT_NAME = "cimtrace"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 
 LAYER_KINDS = ("conv2d", "linear", "matmul")
 GRANULARITIES = ("per_tensor", "per_channel", "per_array")
@@ -170,6 +172,9 @@ class Layer:
     psum: dict[str, Any] | None = None
     psum_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     source: str | None = None  # module type or function the layer came from
+    # array-wise precision (format 1.1, optional): {input_bits, weight_bits, adc_bits}, one
+    # entry per array of the layer (cimsim.mapping.precision); None: full precision
+    precision: dict[str, list[int]] | None = None
 
     def __repr__(self) -> str:
         geo = ""
@@ -565,3 +570,21 @@ class Trace:
 
     def summary(self) -> list[dict[str, Any]]:
         return [layer.summary() for layer in self.layers]
+
+
+def with_precision(trace, plan):
+    """A shallow copy of ``trace`` whose layers carry ``plan``'s per-array precision (format 1.1)."""
+    import copy
+
+    t = copy.copy(trace)
+    d = plan.to_dict()
+    t.layers = [dataclasses.replace(layer, precision=d.get(layer.name)) for layer in trace.layers]
+    return t
+
+
+def precision_plan(trace):
+    """The :class:`cimsim.mapping.precision.PrecisionPlan` a trace carries, or None."""
+    from cimsim.mapping.precision import PrecisionPlan
+
+    d = {layer.name: layer.precision for layer in trace.layers if layer.precision is not None}
+    return PrecisionPlan.from_dict(d, "trace precision") if d else None

@@ -130,6 +130,8 @@ def _layer_entry(w: _Writer, layer: Layer) -> dict[str, Any]:
         e["psum"] = ps
     else:
         e["psum"] = None
+    if layer.precision is not None:
+        e["precision"] = {k: [int(b) for b in v] for k, v in layer.precision.items()}
     e["float_output"] = w.array(f"{p}/float_output.npy", layer.float_output)
     e["int_output"] = w.array(f"{p}/int_output.npy", layer.int_output)
     return e
@@ -536,7 +538,7 @@ def _read_layer_entry(r: _Reader, e: dict, i: int, n: int) -> Layer:
         float_output=r.array(_require(e, "float_output", where, fname, str), f"{where} float_output"),
         int_output=r.array(_require(e, "int_output", where, fname, str), f"{where} int_output"),
         array_shape=array_shape, prune_mask=mask, prune_granularity=gran, prune_block=block,
-        psum=psum, psum_arrays=psum_arrays, source=e.get("source"), **geo,
+        psum=psum, psum_arrays=psum_arrays, source=e.get("source"), precision=e.get("precision"), **geo,
     )
     _validate_layer(r, layer, n)
     if psum is not None:
