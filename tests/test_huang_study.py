@@ -94,3 +94,114 @@ def test_twos_complement_sign_digit_under_a_calibrated_adc():
             assert np.sum(sign_err**2) > 0.5 * np.sum((got - exact) ** 2)
     assert sq["differential"] > sq["twos_complement"] + 10
 
+
+# ---------------------------------------------------------------------------------------
+# The study files and the `fidelity:` key
+
+FILES = {128: HERE / "study.yaml", 64: HERE / "study-resnet18.yaml"}
+SUBSET = ("differential-c1-full", "differential-c4-reduced", "twos_complement-c4-full")
+
+
+def _search_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("huang_search_adc", HERE / "search_adc.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("rows", sorted(FILES))
+def test_study_files_are_what_search_adc_writes_from_the_shipped_measurements(rows, tmp_path, monkeypatch):
+    """Each study file is generated from its measurements CSV (no hand edits); its full-precision
+    ADCs have ceil(log2(R (2^c - 1) + 1)) bits and every reduced ADC is within the drop."""
+    import csv
+
+    from cimsim.kernels.readout import full_precision_bits
+
+    mod = _search_module()
+    su = mod.SETUPS[rows]
+    reduced = mod.reduced_from_csv(HERE / su["csv"], "dfp8")
+    monkeypatch.setattr(mod, "HERE", tmp_path)
+    mod.write_study(reduced, 0.01, "dfp8", rows)
+    assert (tmp_path / su["file"]).read_text() == FILES[rows].read_text()
+    study, _ = load_study_file(FILES[rows], accuracy=False)
+    assert study.fidelity == {"samples": su["fidelity_samples"], "seed": 0}
+    with open(HERE / su["csv"], newline="") as f:
+        meas = [r for r in csv.DictReader(f) if r["quantizer"] == "dfp8"]
+    for v in study.variants:
+        sets = {o.key.rsplit(".", 1)[-1]: o.value for o in v.overrides}
+        assert sets.get("rows", 128) == rows and sets.get("rows_active", 128) == rows
+        c, bits = sets["bits_per_cell"], sets["bits"]
+        if v.name.endswith("-full"):
+            assert bits == full_precision_bits(rows, c, 1) and sets["range"] == "fixed"
+        else:
+            ref = next(float(r["accuracy"]) for r in meas if r["encoding"] == sets["weight_encoding"]
+                       and int(r["bits_per_cell"]) == c and r["range"] == "fixed")
+            got = [float(r["accuracy"]) for r in meas if r["encoding"] == sets["weight_encoding"]
+                   and int(r["bits_per_cell"]) == c and int(r["adc_bits"]) == bits]
+            assert got and got[0] >= ref - 0.01
+
+
+def _small(tmp) -> Path:
+    """The ResNet-18 study file (64 x 64 arrays) cut to three variants, dynamic fixed point, on
+    the digits CNN (fidelity of the digits CNN itself, 8 inputs) to fit the test budget."""
+    import yaml
+
+    f = FILES[64]
+    d = yaml.safe_load(f.read_text())
+    d["arch"] = str((f.parent / d["arch"]).resolve())
+    d["variants"] = [v for v in d["variants"] if v["name"] in SUBSET]
+    red = next(v for v in d["variants"] if v["name"] == "differential-c4-reduced")["set"]
+    assert red["chip.tiles.pes.arrays.readout.range"] == "calibrated"  # a lossy read-out in the subset
+    d.update(quantizers=["dfp8"], workloads=["cnn-digits"], samples=2, fidelity={"samples": 8})
+    d.pop("accuracy", None)
+    out = Path(tmp) / "huang-resnet18-small.yaml"
+    out.write_text(yaml.safe_dump(d))
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory):
+    f = _small(tmp_path_factory.mktemp("huang-small"))
+    return {seed: run_study(f, out=tmp_path_factory.mktemp(f"huang-s{seed}"), workers=1, seed=seed,
+                            progress=False, plot=False) for seed in (0, 1)}
+
+
+def test_fidelity_per_point_and_energy_conservation(small_runs):
+    for seed, res in small_runs.items():
+        assert len(res.rows) == len(SUBSET) and all(r["status"] == "done" for r in res.rows)
+        for r in res.rows:
+            parts = sum(q["value"] for q in r["energy_by_component"].values())
+            assert parts == pytest.approx(r["energy_per_inference"]["value"], rel=1e-9)
+            for k in ("fidelity_top1_agreement_with_float", "fidelity_top1_agreement_with_quantized"):
+                assert r[k]["unit"] == "1" and 0.0 <= r[k]["value"] <= 1.0
+            assert r["fidelity_sqnr"]["unit"] == "dB" and r["fidelity_sqnr_vs_quantized"]["unit"] == "dB"
+            if r["variant"].endswith("-full"):   # a full-precision ADC loses nothing
+                assert r["fidelity_sqnr_vs_quantized"]["value"] == math.inf
+                assert r["fidelity_top1_agreement_with_quantized"]["value"] == 1.0
+            else:  # the calibrated reduced ADC
+                assert math.isfinite(r["fidelity_sqnr_vs_quantized"]["value"])
+                assert r["fidelity_sqnr"]["value"] < small_runs[seed].rows[0]["fidelity_sqnr"]["value"]
+        assert "SQNR read-out" in res.text and "inf dB" in res.text
+
+
+def test_ranking_stable_across_two_seeds(small_runs):
+    assert len(small_runs[0].ranking) == len(SUBSET)
+    assert small_runs[0].ranking == small_runs[1].ranking
+
+
+def test_fidelity_key_errors_name_the_key(tmp_path):
+    f = tmp_path / "study.yaml"
+    f.write_text(f"name: x\narch: {ROOT}/arch/neurosim-rram-22nm.yaml\nworkloads: [cnn-digits]\n"
+                 "fidelity: {sample: 8}\n")
+    with pytest.raises(SpecError, match=r"line 4.*fidelity\.sample.*unknown key.*did you mean 'samples'"):
+        load_study_file(f)
+    f.write_text(f"name: x\narch: {ROOT}/arch/neurosim-rram-22nm.yaml\nworkloads: [cnn-digits]\n"
+                 "fidelity: {samples: 0}\n")
+    with pytest.raises(SpecError, match=r"fidelity\.samples.*positive number"):
+        load_study_file(f)
+    f.write_text(f"name: x\narch: {ROOT}/arch/neurosim-rram-22nm.yaml\n"
+                 f"workloads: [{ROOT}/traces/vgg8-cifar10.cimtrace]\nfidelity: true\n")
+    with pytest.raises(SpecError, match=r"fidelity runs each workload's model.*is a trace"):
+        load_study_file(f)
