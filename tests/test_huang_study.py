@@ -148,17 +148,12 @@ def _small(tmp) -> Path:
     the digits CNN (fidelity of the digits CNN itself, 8 inputs) to fit the test budget."""
     import yaml
 
-    f = FILES[64]
-    d = yaml.safe_load(f.read_text())
-    d["arch"] = str((f.parent / d["arch"]).resolve())
-    d["variants"] = [v for v in d["variants"] if v["name"] in SUBSET]
-    red = next(v for v in d["variants"] if v["name"] == "differential-c4-reduced")["set"]
-    assert red["chip.tiles.pes.arrays.readout.range"] == "calibrated"  # a lossy read-out in the subset
-    d.update(quantizers=["dfp8"], workloads=["cnn-digits"], samples=2, fidelity={"samples": 8})
-    d.pop("accuracy", None)
-    out = Path(tmp) / "huang-resnet18-small.yaml"
-    out.write_text(yaml.safe_dump(d))
-    return out
+    from test_studies import cut_study
+
+    red = next(v for v in yaml.safe_load(FILES[64].read_text())["variants"] if v["name"] == "differential-c4-reduced")
+    assert red["set"]["chip.tiles.pes.arrays.readout.range"] == "calibrated"  # a lossy read-out in the subset
+    return cut_study(FILES[64], SUBSET, Path(tmp) / "huang-resnet18-small.yaml", quantizers=["dfp8"],
+                     workloads=["cnn-digits"], samples=2, fidelity={"samples": 8})
 
 
 @pytest.fixture(scope="module")
