@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quantizers", nargs="+", default=list(QUANTIZERS), choices=QUANTIZERS,
                     help="quantizers to measure (default both; the --select one chooses the ADC)")
     ap.add_argument("--from-csv", action="store_true",
-                    help="rewrite study.yaml from the measurements in adc-search.csv, without measuring")
+                    help="rewrite the study file of --rows from its measurements CSV, without measuring")
     args = ap.parse_args(argv)
     if args.select not in args.quantizers:
         ap.error(f"--select {args.select} must be one of the --quantizers measured")
