@@ -125,8 +125,9 @@ def test_study_files_are_what_search_adc_writes_from_the_shipped_measurements(ro
     monkeypatch.setattr(mod, "HERE", tmp_path)
     mod.write_study(reduced, 0.01, "dfp8", rows)
     assert (tmp_path / su["file"]).read_text() == FILES[rows].read_text()
-    study, _ = load_study_file(FILES[rows], accuracy=False)
+    study, _ = load_study_file(FILES[rows])
     assert study.fidelity == {"samples": su["fidelity_samples"], "seed": 0}
+    assert load_study_file(FILES[rows], accuracy=False)[0].fidelity is None  # --no-accuracy: no fidelity runs
     with open(HERE / su["csv"], newline="") as f:
         meas = [r for r in csv.DictReader(f) if r["quantizer"] == "dfp8"]
     for v in study.variants:

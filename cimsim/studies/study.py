@@ -92,8 +92,9 @@ def load_study_file(path: str | Path, seed: int | None = None, accuracy: bool = 
             for k in spec:
                 if k not in TRAINED_KEYS:
                     _fail(origins, p + (k,), f"unknown key '{k}'; valid keys here: {', '.join(TRAINED_KEYS)}")
-    if not accuracy:
+    if not accuracy:  # neither accuracy nor fidelity runs
         data.pop("accuracy", None)
+        data.pop("fidelity", None)
         trained = {}
     study = study_from_dict(data, base_dir=path.parent, origins=origins, file=str(path))
     names = [v.name for v in study.variants]
@@ -497,7 +498,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: out/studies/<name>)")
     p.add_argument("-j", "--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
     p.add_argument("--seed", type=int, help="seed of named workloads and training (default: the file's, else 0)")
-    p.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs")
+    p.add_argument("--no-accuracy", action="store_true", help="skip the accuracy and fidelity runs")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None)
     p.set_defaults(func=run_study_cli)
 
