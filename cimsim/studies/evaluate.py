@@ -51,7 +51,9 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
         d.pop("wall_time", None)
         if task.get("accuracy"):
             d["accuracy"] = accuracy(task["accuracy"], arch, task["readout"])
-        if task.get("fidelity"):
+        if task.get("fidelity"):  # the point's own network (study key ``fidelity``)
+            from cimsim.studies.metrics import FIDELITY_FROM
+
             a = accuracy(task["fidelity"], arch, task["readout"])
             d["fidelity"] = {f"fidelity_{k}": a[k] for k in FIDELITY_FROM if k in a}
         out.update(status="done", result=d, metrics=metrics_from_report(d), error=None)
@@ -65,13 +67,12 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
 
 
 _PREPARED: dict[tuple, Any] = {}
-# A point's fidelity (study key ``fidelity``): these of :func:`accuracy`, stored as ``fidelity_<name>``.
-FIDELITY_FROM = ("top1_agreement_with_float", "sqnr", "top1_agreement_with_quantized", "sqnr_vs_quantized")
 
 
 def accuracy(spec: dict[str, Any], arch, readout) -> dict[str, Any]:
     """Top-1 accuracy (where the workload has labels), agreement with and SQNR of the logits
-    against the float model and the quantized model on an ideal read-out, with the workload's layers on ``arch`` (:func:`cimsim.accuracy.hardware_accuracy`).
+    against the float model and the quantized model on an ideal read-out, with the workload's
+    layers on ``arch`` (:func:`cimsim.accuracy.hardware_accuracy`).
     The prepared model and data are kept per process (the digits models are trained here)."""
     from cimsim.accuracy import hardware_accuracy
     from cimsim.trace.workloads_loader import resolve
