@@ -18,19 +18,25 @@ HUANG_SUBSET = ("differential-c1-full", "differential-c1-reduced", "twos_complem
                 "twos_complement-c2-reduced", "offset-c4-full", "offset-c4-reduced")
 
 
+def cut_study(path: Path, variants, out: Path, **updates) -> Path:
+    """A shipped study file cut to fit the test budget: only ``variants``, the arch path made
+    absolute, keys replaced by ``updates``, no accuracy runs; written to ``out``."""
+    import yaml
+
+    d = yaml.safe_load(path.read_text())
+    d["arch"] = str((path.parent / d["arch"]).resolve())
+    d["variants"] = [v for v in d["variants"] if v["name"] in variants]
+    d.update(updates)
+    d.pop("accuracy", None)
+    out.write_text(yaml.safe_dump(d))
+    return out
+
+
 def _huang_small(tmp) -> Path:
     """The Huang et al. study cut to fit the test budget: six of its variants, dynamic fixed
     point, on the digits CNN instead of VGG-8 (the full study simulates VGG-8)."""
-    import yaml
-
-    d = yaml.safe_load(STUDIES["huang-todaes22"].read_text())
-    d["arch"] = str((STUDIES["huang-todaes22"].parent / d["arch"]).resolve())
-    d["variants"] = [v for v in d["variants"] if v["name"] in HUANG_SUBSET]
-    d.update(quantizers=["dfp8"], workloads=["cnn-digits"], samples=8)
-    d.pop("accuracy", None)
-    f = Path(tmp) / "huang-small.yaml"
-    f.write_text(yaml.safe_dump(d))
-    return f
+    return cut_study(STUDIES["huang-todaes22"], HUANG_SUBSET, Path(tmp) / "huang-small.yaml", quantizers=["dfp8"],
+                     workloads=["cnn-digits"], samples=8, fidelity=None)
 
 
 def _sun_small(tmp) -> Path:

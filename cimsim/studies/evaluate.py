@@ -51,6 +51,11 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
         d.pop("wall_time", None)
         if task.get("accuracy"):
             d["accuracy"] = accuracy(task["accuracy"], arch, task["readout"])
+        if task.get("fidelity"):  # the point's own network (study key ``fidelity``)
+            from cimsim.studies.metrics import FIDELITY_FROM
+
+            a = accuracy(task["fidelity"], arch, task["readout"])
+            d["fidelity"] = {f"fidelity_{k}": a[k] for k in FIDELITY_FROM if k in a}
         out.update(status="done", result=d, metrics=metrics_from_report(d), error=None)
     except CimsimError as exc:
         out.update(status="error", result=None, metrics=[], error=f"{type(exc).__name__}: {exc}")
@@ -65,8 +70,9 @@ _PREPARED: dict[tuple, Any] = {}
 
 
 def accuracy(spec: dict[str, Any], arch, readout) -> dict[str, Any]:
-    """Top-1 accuracy (where the workload has labels), agreement with the float model and SQNR
-    of the logits, with the workload's layers on ``arch`` (:func:`cimsim.accuracy.hardware_accuracy`).
+    """Top-1 accuracy (where the workload has labels), agreement with and SQNR of the logits
+    against the float model and the quantized model on an ideal read-out, with the workload's
+    layers on ``arch`` (:func:`cimsim.accuracy.hardware_accuracy`).
     The prepared model and data are kept per process (the digits models are trained here)."""
     from cimsim.accuracy import hardware_accuracy
     from cimsim.trace.workloads_loader import resolve
@@ -86,10 +92,12 @@ def accuracy(spec: dict[str, Any], arch, readout) -> dict[str, Any]:
     out = {"samples": {"value": s["samples"], "unit": "input"}}
     for name, key in (("accuracy", "accuracy_hardware"), ("accuracy_quantized", "accuracy_quantized"),
                       ("accuracy_float", "accuracy_float"),
-                      ("top1_agreement_with_float", "top1_agreement_with_float")):
+                      ("top1_agreement_with_float", "top1_agreement_with_float"),
+                      ("top1_agreement_with_quantized", "top1_agreement_with_quantized")):
         if key in s:
             out[name] = {"value": s[key], "unit": "1"}
     out["sqnr"] = {"value": s["sqnr_dB"], "unit": "dB"}
+    out["sqnr_vs_quantized"] = {"value": s["sqnr_vs_quantized_dB"], "unit": "dB"}
     return out
 
 

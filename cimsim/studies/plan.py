@@ -220,6 +220,10 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
             accuracy = {**study.accuracy, "workload": study.accuracy["workload"] or wl.source,
                         "quant": params["quantizer"] if same else None}
             common["accuracy"] = accuracy
+        fidelity = None
+        if study.fidelity is not None:  # the point's own network, with its quantizer
+            fidelity = {**study.fidelity, "workload": wl.source, "quant": params["quantizer"]}
+            common["fidelity"] = fidelity
         if isinstance(resolved, CimsimError):
             pt.error = f"{type(resolved).__name__}: {resolved}"
             pt.inputs = {**common, "arch_document": bases[pt.base_key].data, "overrides": assignments,
@@ -234,7 +238,8 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
             if readout is not None:
                 pt.task = {"hash": "", "label": label, "assignments": assignments,
                            "located": [(o.key, o.origin) for o in overrides], "readout": readout,
-                           "dataflow": dataflow, "samples": samples, "accuracy": accuracy}
+                           "dataflow": dataflow, "samples": samples, "accuracy": accuracy,
+                           "fidelity": fidelity}
         pt.hash = sha256_json(pt.inputs)
         if pt.task is not None:
             pt.task["hash"] = pt.hash

@@ -39,8 +39,10 @@ from cimsim.errors import SpecError
 from cimsim.spec.loader import Origin, Origins, dotted, load_with_extends
 
 TOP_KEYS = ("name", "description", "arch", "set", "variants", "grid", "workloads", "quantizers", "readouts",
-            "samples", "dataflow", "seed", "accuracy", "metrics", "baseline", "rank_by", "pareto", "store")
+            "samples", "dataflow", "seed", "accuracy", "fidelity", "metrics", "baseline", "rank_by", "pareto",
+            "store")
 ACCURACY_KEYS = ("workload", "samples", "seed", "trained")
+FIDELITY_KEYS = ("samples", "seed")
 VARIANT_KEYS = ("name", "arch", "set")
 READOUT_KINDS = ("arch", "ideal", "adc", "minmax", "lsq", "binary", "ternary", "bfp")
 READOUT_KEYS = ("kind", "name", "bits", "granularity", "mantissa_bits", "block")
@@ -107,6 +109,7 @@ class StudySpec:
     samples: int | None = None
     seed: int = 0                 # of named workloads: data, training, export
     accuracy: dict | None = None  # {"workload": name or None (each point's), "samples": n or None, "seed": s}
+    fidelity: dict | None = None  # {"samples": n, "seed": s}: each point's own network vs float / ideal read-out
     rank_by: str | None = None    # the metric a study ranks its variants by (cimsim study)
     metrics: list[str] = field(default_factory=list)
     baseline: str | None = None
@@ -269,6 +272,7 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
         c.fail(("seed",), "expected a non-negative integer seed (of named workloads: data split, training, export)",
                seed)
     accuracy = _accuracy(c, data.get("accuracy"), workloads, seed)
+    fidelity = _fidelity(c, data.get("fidelity"), workloads, seed)
     rank_by = data.get("rank_by")
     if rank_by is not None:
         from cimsim.studies.metrics import check_metric_name
@@ -314,7 +318,7 @@ def study_from_dict(data: dict, *, base_dir: str | Path = ".", origins: Origins 
     description = data.get("description") or ""
     return StudySpec(name=name, variants=variants, grid=grid, workloads=workloads, quantizers=quantizers,
                      readouts=readouts, dataflows=dataflows, samples=samples, seed=seed, accuracy=accuracy,
-                     rank_by=rank_by, metrics=metrics, baseline=baseline,
+                     fidelity=fidelity, rank_by=rank_by, metrics=metrics, baseline=baseline,
                      pareto=pareto, store=store, description=str(description), file=file, origins=origins,
                      document=data)
 
@@ -404,36 +408,64 @@ def _arch_path(c: _Checker, path, arch: str, base_dir: Path) -> Path:
     return p
 
 
-def _accuracy(c: _Checker, raw, workloads: list[WorkloadSpec], seed: int) -> dict | None:
-    """``accuracy: true`` or ``{workload: NAME, samples: N, seed: S}``: also run a workload's model
-    (``workload``, else each point's own) with its layers on the point's arrays; needs torch and
-    workloads by name."""
+def _model_run(c: _Checker, key: str, raw, valid: tuple[str, ...], seed: int):
+    """The common part of ``accuracy:`` and ``fidelity:`` (each runs a workload's model on the
+    point's arrays): ``true``, ``false`` or a mapping with ``samples`` and ``seed``. Returns
+    (mapping, samples, seed), or None when off."""
     if raw is None or raw is False:
         return None
     if raw is True:
         raw = {}
     if not isinstance(raw, dict):
-        c.fail(("accuracy",), "expected true, false or a mapping {workload, samples, seed}", raw)
-    c.known_keys(("accuracy",), raw, ACCURACY_KEYS)
+        c.fail((key,), f"expected true, false or a mapping {{{', '.join(k for k in valid if k != 'trained')}}}", raw)
+    c.known_keys((key,), raw, valid)
+    samples, mseed = raw.get("samples"), raw.get("seed", seed)
+    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
+        c.fail((key, "samples"), "expected a positive number of inputs, or null for the workload's whole test set "
+                                 "(labelled) or its default", samples)
+    if not isinstance(mseed, int) or isinstance(mseed, bool):
+        c.fail((key, "seed"), "expected an integer seed", mseed)
+    return raw, samples, mseed
+
+
+def _by_name(c: _Checker, key: str, workloads: list[WorkloadSpec], hint: str = "") -> None:
+    for w in workloads:
+        if not isinstance(w.source, str):
+            c.fail((key,), f"{key} runs each workload's model, so workloads must be given by name "
+                           f"(cimsim export --list){hint}; '{w.label}' is a trace", None, found=False)
+
+
+def _accuracy(c: _Checker, raw, workloads: list[WorkloadSpec], seed: int) -> dict | None:
+    """``accuracy: true`` or ``{workload: NAME, samples: N, seed: S}``: also run a workload's model
+    (``workload``, else each point's own) with its layers on the point's arrays; needs torch and
+    workloads by name."""
+    got = _model_run(c, "accuracy", raw, ACCURACY_KEYS, seed)
+    if got is None:
+        return None
+    raw, samples, aseed = got
     if "trained" in raw:
         c.fail(("accuracy", "trained"), "variants whose read-out is trained with the network are run by "
                                         "`cimsim study`, not by a sweep", None, found=False)
-    samples, aseed, name = raw.get("samples"), raw.get("seed", seed), raw.get("workload")
-    if samples is not None and (not isinstance(samples, int) or isinstance(samples, bool) or samples < 1):
-        c.fail(("accuracy", "samples"), "expected a positive number of test inputs, or null for the whole test set",
-               samples)
-    if not isinstance(aseed, int) or isinstance(aseed, bool):
-        c.fail(("accuracy", "seed"), "expected an integer seed", aseed)
+    name = raw.get("workload")
     if name is not None:
         if not isinstance(name, str) or name.endswith(".cimtrace") or "/" in name:
             c.fail(("accuracy", "workload"), "expected a workload name such as cnn-digits (its model is run)", name)
     else:
-        for w in workloads:
-            if not isinstance(w.source, str):
-                c.fail(("accuracy",), f"accuracy runs a workload's model, so workloads must be given by name "
-                                      f"(cimsim export --list) or accuracy.workload named; '{w.label}' is a trace",
-                       None, found=False)
+        _by_name(c, "accuracy", workloads, " or accuracy.workload named")
     return {"workload": name, "samples": samples, "seed": aseed}
+
+
+def _fidelity(c: _Checker, raw, workloads: list[WorkloadSpec], seed: int) -> dict | None:
+    """``fidelity: true`` or ``{samples: N, seed: S}``: run each point's own workload (the
+    network whose energy the point reports, e.g. VGG-8, which has no labels here) with its
+    quantizer and its layers on the point's arrays, and store top-1 agreement with and SQNR
+    against the float model and the quantized model on an ideal read-out."""
+    got = _model_run(c, "fidelity", raw, FIDELITY_KEYS, seed)
+    if got is None:
+        return None
+    _, samples, fseed = got
+    _by_name(c, "fidelity", workloads)
+    return {"samples": samples, "seed": fseed}
 
 
 def _readout(c: _Checker, path, raw) -> ReadoutSpec:

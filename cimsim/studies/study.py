@@ -17,7 +17,12 @@ read-out and the trained scale factors (its trace is the trained network's, its 
 :class:`~cimsim.kernels.readout.SenseAmpTable`), so that its energy counts the operations
 that network really performs. Then, per variant, the accuracy on the labelled workload
 (:func:`cimsim.accuracy.hardware_accuracy`; the 8-bit ideal-read-out accuracy of the same
-network beside it). Outputs, in ``out/studies/<name>/`` unless told otherwise:
+network beside it). A sweep-core key a study uses too: ``fidelity: {samples: N}`` runs each
+point's own network (VGG-8, ResNet-18: no labels here) with its quantizer on its arrays, and
+the table shows top-1 agreement with the float model (``agree``), the SQNR of the logits
+against it (``SQNR``: quantizer and read-out together) and against the quantized network on
+an ideal read-out (``SQNR read-out``: what the read-out alone loses, +inf when lossless).
+Outputs, in ``out/studies/<name>/`` unless told otherwise:
 ``results.sqlite`` / ``results.csv`` (the sweep core's), ``study.csv`` and ``study.json``
 (one row per point: metrics with units, accuracy, ratios against the baseline, energy and area
 per component, and the check that the components sum to the total), ``table.txt`` and
@@ -87,8 +92,9 @@ def load_study_file(path: str | Path, seed: int | None = None, accuracy: bool = 
             for k in spec:
                 if k not in TRAINED_KEYS:
                     _fail(origins, p + (k,), f"unknown key '{k}'; valid keys here: {', '.join(TRAINED_KEYS)}")
-    if not accuracy:
+    if not accuracy:  # neither accuracy nor fidelity runs
         data.pop("accuracy", None)
+        data.pop("fidelity", None)
         trained = {}
     study = study_from_dict(data, base_dir=path.parent, origins=origins, file=str(path))
     names = [v.name for v in study.variants]
@@ -293,6 +299,8 @@ def _rows(plan, results, errors, accs) -> list[dict[str, Any]]:
             row["accuracy_ideal_readout"] = a["accuracy_quantized"]
             row["accuracy_network"] = a.get("network", "int8 network of the workload")
             row["accuracy_samples"] = a["samples"]
+        for k, q in r.get("fidelity", {}).items():
+            row[k] = {"value": q["value"], "unit": q["unit"]}
         rows.append(row)
     return rows
 
@@ -323,6 +331,8 @@ def _fmt(q: dict | None, unit_scale: dict[str, tuple[float, str]] | None = None)
     if not q:
         return "-"
     v, u = q["value"], q["unit"]
+    if u == "dB":
+        return f"{v:.2f} dB"
     if u == "1" and 0 <= v <= 1:
         return f"{100 * v:.2f} %"
     from cimsim.spec.units import format_si
@@ -339,6 +349,9 @@ def table_text(res: StudyResult) -> str:
     have_acc = any("accuracy" in r for r in res.rows)
     if have_acc:
         cols += [("accuracy", "top-1"), ("accuracy_ideal_readout", "top-1 ideal read-out")]
+    if any("fidelity_sqnr" in r for r in res.rows):
+        cols += [("fidelity_top1_agreement_with_float", "agree"), ("fidelity_sqnr", "SQNR"),
+                 ("fidelity_sqnr_vs_quantized", "SQNR read-out")]
     for m in TABLE_METRICS:
         cols.append((m, m))
         if res.baseline:
@@ -485,7 +498,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="output folder (default: out/studies/<name>)")
     p.add_argument("-j", "--workers", type=int, metavar="N", help="local worker processes (default: one per core)")
     p.add_argument("--seed", type=int, help="seed of named workloads and training (default: the file's, else 0)")
-    p.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs")
+    p.add_argument("--no-accuracy", action="store_true", help="skip the accuracy and fidelity runs")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False, default=None)
     p.set_defaults(func=run_study_cli)
 
