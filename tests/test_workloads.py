@@ -169,3 +169,19 @@ def test_user_model_file_and_weights(tmp_path):
     t2 = w.export(weights=str(tmp_path / "w.safetensors"))
     assert np.all(t2["0"].weight.values == t2["0"].weight.values.flat[0])
     assert "user supplied" in t2.provenance["weights"]
+
+
+def test_seeded_laplace_weights_are_finite_when_the_uniform_draw_is_zero():
+    """torch.rand can return exactly 0, the inverse Laplace CDF's pole: seed 12 draws one in a
+    1000 x 1000 layer (VGG-8's seed-1 export had an infinite weight, hence NaN outputs)."""
+    import sys
+
+    init = sys.modules["workloads.init"] if "workloads.init" in sys.modules else __import__("workloads.init").init
+    g = torch.Generator().manual_seed(12)
+    assert (torch.rand((1000, 1000), generator=g) == 0).any()  # the case this test is about
+    lin = torch.nn.Linear(1000, 1000)
+    init.laplace_kaiming_(lin, 12)
+    w = lin.weight.detach()
+    assert torch.isfinite(w).all()
+    b = (2.0 / 1000) ** 0.5 / 2 ** 0.5
+    assert float(w.abs().max()) <= 17 * b  # the most extreme draw left: -b ln(2^-24) = 16.6 b

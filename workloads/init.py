@@ -28,6 +28,9 @@ def laplace_kaiming_(model: nn.Module, seed: int) -> nn.Module:
             fan_in = m.weight[0].numel()
             b = math.sqrt(2.0 / fan_in) / math.sqrt(2.0)  # Laplace std = b * sqrt(2)
             u = torch.rand(m.weight.shape, generator=g) - 0.5
+            # torch.rand can return exactly 0 (u = -1/2, an infinite weight): move that one
+            # draw to the nearest interior point; every other draw is unchanged.
+            u.clamp_(min=-0.5 + 2.0**-25)
             with torch.no_grad():
                 m.weight.copy_(-b * torch.sign(u) * torch.log1p(-2 * u.abs()))
                 if m.bias is not None:
