@@ -486,6 +486,18 @@ class Mapping(Section):
     conv_unroll: Literal["im2col", "novel"] = "im2col"
 
 
+class Timing(Section):
+    """How latency is accounted (a modelling choice that is part of a design).
+
+    accounting: ``event`` (default) is the discrete-event engine (:mod:`cimsim.engine.sim`);
+    ``neurosim_serial`` adds each layer's latencies serially as NeuroSim V1.4 does
+    (:mod:`cimsim.engine.neurosim_serial`, whose named parameters ``params`` sets).
+    """
+
+    accounting: Literal["event", "neurosim_serial"] = "event"
+    params: ComponentParams = ComponentParams()
+
+
 class ArchSpec(Section):
     """A whole architecture file."""
 
@@ -493,6 +505,7 @@ class ArchSpec(Section):
     description: str = ""
     chip: Chip
     mapping: Mapping = Mapping()
+    timing: Timing = Timing()
 
     @property
     def arrays(self) -> Arrays:
