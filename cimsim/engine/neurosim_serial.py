@@ -49,7 +49,9 @@ widths; the mapping gives the counts. Assumptions, each a named parameter of
     clock whose period is the longest sub-array step (``ProcessingUnit.cpp``: ``clkPeriod =
     subArray->readLatency``; ``main.cpp``: ``clkFreq = 1 / clkPeriod``; 1.98 ns at 64 rows in
     [NS14R]); true counts every data-movement cycle (buffers, interconnects, adder trees) at
-    that period, i.e. the array's row read plus one conversion in cimsim's clock cycles.
+    that period, i.e. the array's row read plus one conversion (in seconds, not rounded to
+    cimsim's clock). The arrays' own time stays the engine's (each step rounded to whole
+    cycles of cimsim's clock).
 ``tile_receives_all_rows`` (true)
     the busiest tile receives every unrolled input row of its layer (NeuroSim's novel-mapping
     tile holds all kernel positions of a PE-sized channel block, which for VGG-8 covers the
@@ -67,7 +69,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from cimsim.architecture import Architecture
-from cimsim.engine.sim import LayerTiming, TimingResult, Timeline, _cycles, layer_timing
+from cimsim.engine.sim import LayerTiming, TimingResult, Timeline, layer_timing
 from cimsim.errors import CimsimError
 
 #: The parts of a layer's serial latency, in the order NeuroSim adds them.
@@ -138,10 +140,11 @@ def _link_cycles(arch: Architecture, level: str, bits: float, p: SerialParams) -
     return math.ceil(bits / m.width_bits) * flit
 
 
-def step_cycles(arch: Architecture) -> int:
+def step_cycles(arch: Architecture) -> float:
     """NeuroSim's synchronous clock period in cimsim clock cycles: one row read plus one
-    conversion (the sub-array step that sets ``clkPeriod`` in ``ProcessingUnit.cpp``)."""
-    return _cycles(arch.read_latency_s, arch.clock_Hz) + _cycles(arch.conversion_latency_s, arch.clock_Hz)
+    conversion (the sub-array step that sets ``clkPeriod`` in ``ProcessingUnit.cpp``), not
+    rounded: NeuroSim's clock is that step itself (1.98 ns at 64 rows in [NS14R])."""
+    return (arch.read_latency_s + arch.conversion_latency_s) * arch.clock_Hz
 
 
 def layer_parts(arch: Architecture, layer, lm, activity: dict | None = None,
