@@ -212,7 +212,7 @@ def simulate_serial(arch: Architecture, trace, mapping, samples: int = 1, datafl
         st.busy = {"serial": cycles}
         if timeline is not None:
             timeline.add(f"{lt.name} / serial", lt.name, st.start, st.end, stage="serial",
-                         **{k: round(v, 3) for k, v in parts.items()})
+                         **{f"{k}_cycles": round(v, 3) for k, v in parts.items()})
         t = st.end
         layers.append(st)
     return TimingResult(layers, t, len(layers), timeline, dataflow, granularity)

@@ -19,6 +19,8 @@ Every physical quantity is written with its unit in the file and held in SI here
             read_voltage, read_pulse,
             input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
             shift_add {model, bits, count}, dcim {model, bits, count}  (HCiM, sense amps only)
+    mapping: {conv_unroll}
+    timing: {accounting event | neurosim_serial, params}
 
 Every mapping rejects unknown keys (suggesting the closest valid one); ranges and the
 consistency of the hierarchy (ADCs vs columns, active rows vs rows, device vs array kind)
