@@ -279,10 +279,12 @@ _NS_GAP_TOPS = (
     "global bus 99 us), NeuroSim's 121 us of buffers and 43 us of interconnect. cimsim's buffers are "
     "register files at half a cycle per line with one port per buffer width of bus (Buffer.cpp, "
     "Tile.cpp); where NeuroSim's further ~100 us of buffer time comes from (a decoder delay per "
-    "access, fewer buffer cores than that) was not found. Its global X-Y bus (Chip.cpp "
-    "GBus->CalculateLatency, scaled by the chip's tile rows over the layer's) is cimsim's H-tree "
-    "with every flit paying the whole path, which charges more. The total's agreement is therefore "
-    "partly by compensation.")
+    "access, fewer buffer cores than that) was not found. The interconnects differ in their "
+    "per-flit time: cimsim's H-trees take a cycle per hop (8 hops on the chip H-tree, 4 in a tile, "
+    "every flit the whole path as HTree.cpp charges it), NeuroSim's X-Y bus one repeated wire's RC "
+    "delay rounded up to whole cycles per read (XYBus.cpp CalculateLatency), with the reads scaled "
+    "by the chip's tile rows over the layer's (Chip.cpp). The total's agreement is therefore partly "
+    "by compensation.")
 _NS_GAP_AREA_RRAM = (
     "Reference in doubt, and peripheries cimsim does not model. NeuroSim's own release test of this "
     "configuration reports 83.1 mm^2 ([NS14R], 64 rows), under a quarter of Table VII's '~380 mm^2' "
