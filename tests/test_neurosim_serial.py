@@ -101,6 +101,11 @@ def test_unknown_serial_parameter_is_a_clear_error():
     bad = load_architecture(DEFAULT, [SERIAL, "timing.params.buffer_access_cycles=0"])
     with pytest.raises(CimsimError, match="positive"):
         SerialParams.from_spec(bad)
+    not_bool = load_architecture(DEFAULT, [SERIAL, "timing.params.interconnect_pipelined=maybe"])
+    with pytest.raises(CimsimError, match="interconnect_pipelined: expected true or false"):
+        SerialParams.from_spec(not_bool)
+    ok = load_architecture(DEFAULT, [SERIAL, "timing.params.interconnect_pipelined=true"])
+    assert SerialParams.from_spec(ok).interconnect_pipelined is True
 
 
 def test_unknown_accounting_is_rejected_by_the_schema():

@@ -98,9 +98,14 @@ class SerialParams:
                     f"{arch.origins.root_file}: timing.params: unknown key '{key}'; the "
                     f"neurosim_serial accounting takes {', '.join(sorted(valid))}.")
         p = cls(**given)
-        if not (isinstance(p.buffer_access_cycles, (int, float)) and p.buffer_access_cycles > 0):
-            raise CimsimError(f"{arch.origins.root_file}: timing.params.buffer_access_cycles: expected a "
-                              f"positive number of clock cycles; found {p.buffer_access_cycles!r}.")
+        where = f"{arch.origins.root_file}: timing.params"
+        c = p.buffer_access_cycles
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0:
+            raise CimsimError(f"{where}.buffer_access_cycles: expected a positive number of clock "
+                              f"cycles; found {c!r}.")
+        for f in fields(cls):
+            if f.type in ("bool", bool) and not isinstance(getattr(p, f.name), bool):
+                raise CimsimError(f"{where}.{f.name}: expected true or false; found {getattr(p, f.name)!r}.")
         return p
 
 
