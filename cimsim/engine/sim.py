@@ -247,7 +247,13 @@ def simulate_timing(arch: Architecture, trace, mapping, samples: int = 1, datafl
                     granularity: str = "row", timeline: Timeline | None = None,
                     activity: dict[str, dict] | None = None) -> TimingResult:
     """Run the timing model of ``samples`` inferences of ``trace`` as mapped on ``arch``.
-    ``activity``: per layer name, the data-dependent counts :func:`layer_timing` reads."""
+    ``activity``: per layer name, the data-dependent counts :func:`layer_timing` reads.
+    With ``timing: {accounting: neurosim_serial}`` the serial accounting of
+    :mod:`cimsim.engine.neurosim_serial` replaces the engine."""
+    if arch.spec.timing.accounting == "neurosim_serial":
+        from cimsim.engine.neurosim_serial import simulate_serial
+
+        return simulate_serial(arch, trace, mapping, samples, dataflow, granularity, timeline, activity)
     env = simpy.Environment()
     activity = activity or {}
     layers = [layer_timing(arch, layer, lm, activity.get(layer.name))

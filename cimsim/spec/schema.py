@@ -19,6 +19,8 @@ Every physical quantity is written with its unit in the file and held in SI here
             read_voltage, read_pulse,
             input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
             shift_add {model, bits, count}, dcim {model, bits, count}  (HCiM, sense amps only)
+    mapping: {conv_unroll}
+    timing: {accounting event | neurosim_serial, params}
 
 Every mapping rejects unknown keys (suggesting the closest valid one); ranges and the
 consistency of the hierarchy (ADCs vs columns, active rows vs rows, device vs array kind)
@@ -493,6 +495,18 @@ class Mapping(Section):
     packing: Literal["uniform", "mixed", "paired", "dense"] = "uniform"
 
 
+class Timing(Section):
+    """How latency is accounted (a modelling choice that is part of a design).
+
+    accounting: ``event`` (default) is the discrete-event engine (:mod:`cimsim.engine.sim`);
+    ``neurosim_serial`` adds each layer's latencies serially as NeuroSim V1.4 does
+    (:mod:`cimsim.engine.neurosim_serial`, whose named parameters ``params`` sets).
+    """
+
+    accounting: Literal["event", "neurosim_serial"] = "event"
+    params: ComponentParams = ComponentParams()
+
+
 class ArchSpec(Section):
     """A whole architecture file."""
 
@@ -500,6 +514,7 @@ class ArchSpec(Section):
     description: str = ""
     chip: Chip
     mapping: Mapping = Mapping()
+    timing: Timing = Timing()
 
     @property
     def arrays(self) -> Arrays:
