@@ -174,7 +174,11 @@ def _run_pool(plan, todo, deliver, summary: RunSummary, workers: int, max_attemp
             while pending or inflight:
                 while pending and len(inflight) < window and not broken:
                     p = pending.popleft()
-                    inflight[ex.submit(pool_evaluate, p.task, p.trace_key, p.base_key)] = p
+                    try:
+                        inflight[ex.submit(pool_evaluate, p.task, p.trace_key, p.base_key)] = p
+                    except BrokenProcessPool:  # a process died since the last result: not run
+                        pending.appendleft(p)
+                        broken = True
                 if not inflight:
                     break
                 done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
