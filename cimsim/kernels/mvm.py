@@ -157,8 +157,9 @@ def _uniform_into(x, j, lo, step, inv, top, pow2, clip, nz, col, fw):
         k = np.floor((x - lo) * inv + 0.5)
     else:
         k = np.floor((x - lo) / step + 0.5)
-    clip[j] += (k < 0.0) | (k > top)
-    v = lo + min(max(k, 0.0), top) * step
+    kc = min(max(k, 0.0), top)
+    clip[j] += k != kc
+    v = lo + kc * step
     nz[j] += v != 0.0
     col[j] += fw[j] * v
 
@@ -465,6 +466,10 @@ def _threads() -> int:
     return max(1, get_num_threads())
 
 
+_BYTE_LSBS = np.uint64(0x0101010101010101)
+_GATHER8 = np.uint64(0x0102040810204080)   # sum_i (bit i of byte i) moved to bit 56 + i
+
+
 @njit(cache=True, parallel=True)
 def _pack_x(x, mag_bits, n_mag, signed, d, rows_active, A, Wd):
     """Integer inputs (S, K) straight to packed bit planes (S, I, E, A, Wd): cycle i < n_mag
@@ -484,7 +489,26 @@ def _pack_x(x, mag_bits, n_mag, signed, d, rows_active, A, Wd):
                 if r0 >= r1:
                     continue
                 words[:] = 0
-                for r in range(r0, r1):
+                r8 = r0
+                if nb <= 8:
+                    # 8 rows at a time: their 8-bit codes side by side in one word, then each
+                    # bit plane's 8 bits gathered by one multiply (bit k of byte i -> bit i)
+                    while r8 + 8 <= r1:
+                        cw = np.uint64(0)
+                        sw = np.uint64(0)
+                        for b in range(8):
+                            v = x[s, r8 + b]
+                            cw |= np.uint64(v & mask) << np.uint64(8 * b)
+                            if signed and v < 0:
+                                sw |= np.uint64(1) << np.uint64(8 * b)
+                        sh = np.uint64(r8 - r0)
+                        for k in range(nb):
+                            t = (cw >> np.uint64(k)) & _BYTE_LSBS
+                            words[k] |= ((t * _GATHER8) >> np.uint64(56)) << sh
+                        if signed:
+                            words[nb] |= ((sw * _GATHER8) >> np.uint64(56)) << sh
+                        r8 += 8
+                for r in range(r8, r1):
                     v = x[s, r]
                     u = np.uint64(v & mask)
                     pos = np.uint64(r - r0)
