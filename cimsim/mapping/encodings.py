@@ -109,7 +109,9 @@ class WeightEncoding:
     @staticmethod
     def _slice(u: np.ndarray, n_digits: int, c: int) -> list[np.ndarray]:
         mask = (1 << c) - 1
-        return [((u >> (c * k)) & mask).astype(np.uint8) for k in range(n_digits)]
+        if u.size and int(u.min()) >= 0 and int(u.max()) < 256:
+            u = u.astype(np.uint8)  # shifts on bytes: a quarter of the memory traffic of int32
+        return [((u >> (c * k)) & mask).astype(np.uint8, copy=False) for k in range(n_digits)]
 
     @staticmethod
     def _interleave(groups: list[list[np.ndarray]], factors: list[list[int]], refs: list[list[int]] | None = None):

@@ -227,9 +227,10 @@ def centred_weight_matrix(layer) -> np.ndarray:
 
     wq = layer.weight
     if not np.any(np.asarray(wq.zero_point)):
-        w = wq.values.astype(np.int32)
-    else:
-        w = wq.values.astype(np.int64) - expand_param(layer, wq.zero_point, wq.granularity).astype(np.int64)
+        v = wq.values
+        # transpose in the stored (narrow) dtype, then widen: fewer bytes moved by the strided copy
+        return np.ascontiguousarray(v.reshape(v.shape[0], -1).T).astype(np.int32, copy=False)
+    w = wq.values.astype(np.int64) - expand_param(layer, wq.zero_point, wq.granularity).astype(np.int64)
     return np.ascontiguousarray(w.reshape(w.shape[0], -1).T)
 
 
