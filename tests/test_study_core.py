@@ -292,3 +292,22 @@ def test_metric_names_and_directions():
     assert higher_is_better("TOPS_per_W") and not higher_is_better("latency")
     assert check_metric_name("energy.array.adc") is None
     assert re.search("did you mean 'latency'", check_metric_name("latenc"))
+
+
+def test_hash_depends_on_the_code(tmp_path, monkeypatch):
+    """A results store never serves a point computed by other code: the point hash includes a
+    fingerprint of cimsim's source files (and the version), which changes with any edit."""
+    import hashlib
+
+    import cimsim
+    import cimsim.studies.plan as plan_mod
+    from cimsim.studies.version import code_version
+
+    root = Path(cimsim.__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    assert code_version() == f"{cimsim.__version__}+{h.hexdigest()[:12]}"
+    base = _hashes(tmp_path, "  chip.clock: [1 GHz]\n")[0]
+    monkeypatch.setattr(plan_mod, "code_version", lambda: code_version() + "-edited")
+    assert _hashes(tmp_path, "  chip.clock: [1 GHz]\n", "e.yaml")[0] != base

@@ -20,7 +20,7 @@ import time
 import traceback
 from typing import Any
 
-from cimsim import __version__
+from cimsim.studies.version import code_version
 
 
 def _set_threads() -> None:
@@ -41,7 +41,7 @@ def evaluate(task: dict[str, Any], trace, base, set_threads: bool = True) -> dic
 
     if set_threads:
         _set_threads()
-    out: dict[str, Any] = {"hash": task["hash"], "cimsim": __version__,
+    out: dict[str, Any] = {"hash": task["hash"], "cimsim": code_version(),
                            "worker": f"{socket.gethostname()}:{os.getpid()}", "pid": os.getpid()}
     t0 = time.perf_counter()
     try:

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from cimsim import __version__
+from cimsim.studies.version import code_version
 from cimsim.errors import CimsimError
 from cimsim.studies.evaluate import evaluate, pool_evaluate, pool_init
 
@@ -112,10 +112,10 @@ def run_plan(plan, store, *, workers: int | None = None, scheduler: str | None =
     bar = _progress_bar(len(todo), plan.study.name, progress)
 
     def deliver(res: dict) -> None:
-        if res.get("cimsim") != __version__:
+        if res.get("cimsim") != code_version():
             res = {**res, "status": "error", "result": None, "metrics": [],
                    "error": f"worker {res.get('worker')} runs cimsim {res.get('cimsim')}, this client "
-                            f"{__version__}; install the same version on every worker"}
+                            f"{code_version()}; install the same cimsim (same source) on every worker"}
         store.record(res)
         summary.computed += 1
         summary.errors += res["status"] == "error"

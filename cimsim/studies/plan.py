@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cimsim import __version__
+from cimsim.studies.version import code_version
 from cimsim.errors import CimsimError, SpecError
 from cimsim.spec.loader import Origin, Origins
 from cimsim.studies.spec import Override, ReadoutSpec, StudySpec
@@ -212,7 +212,7 @@ def plan_study(study: StudySpec, progress=None) -> Plan:
             except CimsimError as exc:
                 archs[akey] = exc
         resolved = archs[akey]
-        common = {"cimsim": __version__, "trace": pt.trace_key, "quantizer": params["quantizer"],
+        common = {"cimsim": code_version(), "trace": pt.trace_key, "quantizer": params["quantizer"],
                   "dataflow": dataflow, "samples": samples}
         accuracy = None
         if study.accuracy is not None:
