@@ -31,6 +31,7 @@ EXPECTED = {
     "dac": ["wordline_driver"],
     "dcim": ["sram_adder"],
     "interconnect": ["bus", "htree", "mesh"],
+    "io": ["fixed"],
     "sense_amp": ["neurosim"],
     "shift_add": ["digital"],
     "sram_macro": ["sram_cim"],
@@ -308,3 +309,24 @@ def test_htree_and_mesh_by_hand():
     given = create("interconnect", "bus", T28, energy_per_bit_J=1e-13, width_bits=8)
     assert given.transfer(16).energy_J == pytest.approx(1.6e-12, rel=1e-12)
     assert given.transfer(0).energy_J == 0.0
+
+
+# ---------------------------------------------------------------- off-chip links
+def test_fixed_link_is_static_power_and_area():
+    from cimsim.architecture import load_architecture
+    link = create("io", "fixed", T28, power_W=2.6, area_m2=5.72e-6)
+    assert link.leakage_W == 2.6 and link.area_m2 == 5.72e-6
+    assert link.describe() == {"area_m2": 5.72e-6, "leakage_W": 2.6, "transfer.energy_J": 0.0,
+                               "transfer.latency_s": 1 / 1.6e9}
+    # 6.4 GB/s: a 64 KB buffer's contents (524288 bit) in 16384 link clocks of 0.625 ns
+    assert link.transfer(524288).latency_s == pytest.approx(16384 / 1.6e9, rel=1e-12)
+    assert link.transfer(33).latency_s == pytest.approx(2 / 1.6e9, rel=1e-12)
+    with pytest.raises(CimsimError, match="power_W"):
+        create("io", "fixed", T28, power_W=-1.0, area_m2=0.0)
+    # ISAAC's 4 HyperTransport links, Table 6: 10.4 W and 22.88 mm^2 in the chip's totals.
+    arch = load_architecture("arch/validation/isaac-32nm/isaac-ce.yaml")
+    io = arch.require("chip", "io")
+    assert io.total == 4
+    assert io.leakage_W == pytest.approx(10.4, rel=1e-12)
+    assert io.area_m2 == pytest.approx(22.88e-6, rel=1e-12)
+    assert arch.area_breakdown()["chip.io"] == pytest.approx(22.88e-6, rel=1e-12)
