@@ -330,3 +330,19 @@ def test_fixed_link_is_static_power_and_area():
     assert io.leakage_W == pytest.approx(10.4, rel=1e-12)
     assert io.area_m2 == pytest.approx(22.88e-6, rel=1e-12)
     assert arch.area_breakdown()["chip.io"] == pytest.approx(22.88e-6, rel=1e-12)
+
+
+def test_concentrated_mesh_with_published_routers_by_hand():
+    """c-mesh of 168 endpoints, 4 per router (ISAAC): 42 routers on a 7 x 7 grid at 2 tile
+    pitches; ISAAC's Table 6 router (0.151 mm^2, 42 mW) replaces the gate-built one."""
+    m = create("interconnect", "mesh", T28, width_bits=32, endpoints=168, tile_pitch_m=610e-6,
+               endpoints_per_router=4, router_area_m2=0.151e-6, router_power_W=42e-3)
+    assert m.routers == 42 and m.k == 7
+    assert m.router_pitch_m == pytest.approx(1220e-6, rel=1e-12)
+    assert m.mean_hops() == pytest.approx(2 * 48 / 21, rel=1e-12)
+    assert m.energy_per_bit_J == pytest.approx(0.25 * 0.2e-9 * (96 / 21) * 1220e-6 * 0.81, rel=1e-12)
+    links = 32 * 2 * 7 * 6 * 1220e-6 * m.wire_pitch_m
+    assert m.area_m2 == pytest.approx(links + 42 * 0.151e-6, rel=1e-12)
+    assert m.leakage_W == pytest.approx(42 * 42e-3, rel=1e-12)
+    plain = create("interconnect", "mesh", T28, width_bits=32, endpoints=168, tile_pitch_m=610e-6)
+    assert plain.routers == 168 and plain.k == 13 and plain.leakage_W == 0.0

@@ -97,16 +97,21 @@ FIXES: list[dict[str, str]] = [
                "within); 32 rows 25.1 -> 5.55 TOPS (+301 -> -11.2 %, within); SRAM 64 rows +839 -> "
                "-14.9 %, 32 rows +314 -> -8.5 % (within); energy efficiency 0.5-1.4 % lower (leakage "
                "over the longer serial latency)."},
-    {"title": "Off-chip links: ISAAC's HyperTransport links",
+    {"title": "Off-chip links and published routers: ISAAC's HyperTransport links and c-mesh",
      "commit": "1dcbbf7",
      "reason": "ISAAC's chip totals (Table 6: 65.8 W, 85.4 mm^2) include four HyperTransport links "
                "(10.4 W, 22.88 mm^2), and cimsim had no component for off-chip I/O, so its ISAAC was "
                "56 mm^2. New component kind io, model fixed: a link at its published power (drawn "
                "for as long as the chip runs, booked as static power) and area; chip.io in the "
-               "architecture file.",
-     "effect": "ISAAC: area 55.9 -> 78.8 mm^2, computational efficiency 692.0 -> 491.1 GOPS/s/mm^2 "
-               "(+44.5 -> +2.5 %, within); power 40.7 -> 51.1 W, power efficiency 952.2 -> 758.0 "
-               "GOPS/s/W (+150 -> +99 %). Other designs unchanged (no io section)."},
+               "architecture file. Its routers (0.151 mm^2 and 42 mW per router shared by 4 tiles, "
+               "Table 6) were a plain mesh of 168 gate-built routers (0.93 mm^2, no static power); "
+               "the mesh model now takes a concentration (endpoints_per_router) and a published "
+               "router area and power (the power booked as static, as Table 6 gives it).",
+     "effect": "ISAAC: area 55.9 -> 78.8 mm^2 (links, 1dcbbf7) -> 84.6 mm^2 (routers, the commit "
+               "after), computational efficiency 692.0 -> 491.1 -> 457.6 GOPS/s/mm^2 (+44.5 -> "
+               "-4.5 %, within); power 40.7 -> 51.1 -> 52.8 W, power efficiency 952.2 -> 758.0 -> "
+               "732.7 GOPS/s/W (+150 -> +92 %). Other designs unchanged (no io section; mesh "
+               "defaults unchanged)."},
 ]
 
 #: Published figures not (yet) checked, and why.
@@ -362,22 +367,21 @@ def _neurosim(device: str, rows: int, tops_w: float, tops: float, area: float) -
 
 _ISAAC_NOTES = (
     "Chip area: with ISAAC's four HyperTransport links (chip.io, 10.4 W and 22.88 mm^2 [ISAAC] "
-    "Table 6) cimsim's ISAAC is 78.8 mm^2 against Table 6's 85.4 mm^2. The rest is mostly the "
-    "routers: 0.151 mm^2 per 4 tiles in Table 6 (6.3 mm^2 for 168 tiles) against 0.93 mm^2 in "
-    "cimsim's generic mesh (router built from ZigZag-IMC gates); with them the ratio would be about "
-    "460 GOPS/s/mm^2 (-4 %). cimsim's rate (38.7 TOPS) is 6 % under ISAAC's 41.3 TOPS peak "
-    "because each 0.78 ns conversion takes a whole 0.83 ns cycle of the 1.2 GHz clock.")
+    "Table 6) and its routers (a c-mesh of 42 routers, each shared by 4 tiles, 0.151 mm^2 and 42 mW "
+    "[ISAAC] Table 6) cimsim's ISAAC is 84.6 mm^2 against Table 6's 85.4 mm^2. cimsim's rate "
+    "(38.7 TOPS) is 6 % under ISAAC's 41.3 TOPS peak because each 0.78 ns conversion takes a whole "
+    "0.83 ns cycle of the 1.2 GHz clock; hence -4.5 %.")
 _ISAAC_GAP_PE = (
     "Published figure and modelled design disagree, and unmodelled power. ISAAC's Table 6 "
     "components draw 65.8 W for the chip (330 mW in each of 168 tiles, 55.4 W, plus 10.4 W of "
     "HyperTransport links) at its 41.3 TOPS peak: about 630 GOPS/s/W. The 380.7 GOPS/s/W quoted "
     "would need ~108 W at that peak and does not follow from Table 6 (it may belong to another of "
     "the paper's design points or power accountings), so a faithful model of Table 6 stays ~65 % "
-    "above it. cimsim draws 51.1 W at its 38.7 TOPS, the HyperTransport links' 10.4 W included "
-    "(chip.io). Against Table 6 it misses the crossbars' read power (4.8 W in Table 6, 0.02 W in "
-    "cimsim: the cell current is not charged, see the architecture header), most of the eDRAM, "
-    "bus and router power (3.5, 1.2 and 1.8 W in Table 6; 1.1 W in cimsim, mostly eDRAM leakage: "
-    "its tile-level traffic counts each feature map once), half of the DAC power (8.1 W in "
+    "above it. cimsim draws 52.8 W at its 38.7 TOPS, the HyperTransport links' 10.4 W (chip.io) "
+    "and the routers' 1.8 W (chip.interconnect) included. Against Table 6 it misses the crossbars' read power (4.8 W in Table 6, 0.02 W in "
+    "cimsim: the cell current is not charged, see the architecture header), most of the eDRAM "
+    "and bus power (3.5 and 1.2 W in Table 6; 1.1 W in cimsim, mostly eDRAM leakage: its "
+    "tile-level traffic counts each feature map once), half of the DAC power (8.1 W in "
     "Table 6 for the chip's 2.1 million DACs; 3.4 W in cimsim, which charges a driver only when "
     "its input bit is 1), part of the input registers' (2.5 W; 1.4 W) and the output registers, sigmoid, "
     "max-pool and sample-and-hold units (no cimsim component, under 1 W together); it over-counts "
