@@ -346,3 +346,17 @@ def test_concentrated_mesh_with_published_routers_by_hand():
     assert m.leakage_W == pytest.approx(42 * 42e-3, rel=1e-12)
     plain = create("interconnect", "mesh", T28, width_bits=32, endpoints=168, tile_pitch_m=610e-6)
     assert plain.routers == 168 and plain.k == 13 and plain.leakage_W == 0.0
+
+
+def test_crossbar_published_read_power():
+    """ISAAC Table 6: 2.4 mW per 8 crossbars = 0.3 mW per array for its 100 ns read: 30 pJ per
+    read pulse, in place of the cell current, line charging on top."""
+    kw = dict(rows=128, columns=128, bits_per_cell=2, read_pulse_s=100e-9, include_cell_current=False)
+    lines = create("crossbar", "rram", T28, **kw)
+    xb = create("crossbar", "rram", T28, read_power_W=0.3e-3, **kw)
+    assert xb.read().energy_J - lines.read().energy_J == pytest.approx(30e-12, rel=1e-12)
+    assert xb.read_columns(1e-3).energy_J - lines.read_columns(1e-3).energy_J == pytest.approx(30e-12, rel=1e-12)
+    assert (xb.activity_energy_J(3, 100, 50) - lines.activity_energy_J(3, 100, 50)
+            == pytest.approx(90e-12, rel=1e-12))
+    with pytest.raises(CimsimError, match="not both"):
+        create("crossbar", "rram", T28, read_power_W=0.3e-3, include_cell_current=True)

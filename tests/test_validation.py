@@ -321,7 +321,7 @@ PINNED = {
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.81442,
     ("neurosim-v14-sram-22nm-rows64", "chip area"): 77.2794,
     ("isaac-ce-32nm", "computational efficiency (peak)"): 457.572,
-    ("isaac-ce-32nm", "power efficiency (peak)"): 732.723,
+    ("isaac-ce-32nm", "power efficiency (peak)"): 674.782,
     ("sinangil-jssc21-7nm", "energy efficiency"): 926.822,
     ("sinangil-jssc21-7nm", "throughput"): 372.364,
 }
