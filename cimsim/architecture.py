@@ -278,6 +278,9 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
     p_pe, p_arr = p_tile + ("pes",), p_tile + ("pes", "arrays")
 
     _level_periphery(arch, "chip", chip, p_chip, 1, n_tiles)
+    if chip.io is not None:
+        _add(arch, "chip", "io", "io", chip.io.model, p_chip + ("io",), chip.io.count, 1,
+             chip.io.params.kwargs())
     _level_periphery(arch, "tile", tiles, p_tile, n_tiles, pes.count)
     _level_periphery(arch, "pe", pes, p_pe, n_pes, arrays.count)
 

@@ -31,6 +31,7 @@ EXPECTED = {
     "dac": ["wordline_driver"],
     "dcim": ["sram_adder"],
     "interconnect": ["bus", "htree", "mesh"],
+    "io": ["fixed"],
     "sense_amp": ["neurosim"],
     "shift_add": ["digital"],
     "sram_macro": ["sram_cim"],
@@ -308,3 +309,54 @@ def test_htree_and_mesh_by_hand():
     given = create("interconnect", "bus", T28, energy_per_bit_J=1e-13, width_bits=8)
     assert given.transfer(16).energy_J == pytest.approx(1.6e-12, rel=1e-12)
     assert given.transfer(0).energy_J == 0.0
+
+
+# ---------------------------------------------------------------- off-chip links
+def test_fixed_link_is_static_power_and_area():
+    from cimsim.architecture import load_architecture
+    link = create("io", "fixed", T28, power_W=2.6, area_m2=5.72e-6)
+    assert link.leakage_W == 2.6 and link.area_m2 == 5.72e-6
+    assert link.describe() == {"area_m2": 5.72e-6, "leakage_W": 2.6, "transfer.energy_J": 0.0,
+                               "transfer.latency_s": 1 / 1.6e9}
+    # 6.4 GB/s: a 64 KB buffer's contents (524288 bit) in 16384 link clocks of 0.625 ns
+    assert link.transfer(524288).latency_s == pytest.approx(16384 / 1.6e9, rel=1e-12)
+    assert link.transfer(33).latency_s == pytest.approx(2 / 1.6e9, rel=1e-12)
+    with pytest.raises(CimsimError, match="power_W"):
+        create("io", "fixed", T28, power_W=-1.0, area_m2=0.0)
+    # ISAAC's 4 HyperTransport links, Table 6: 10.4 W and 22.88 mm^2 in the chip's totals.
+    arch = load_architecture("arch/validation/isaac-32nm/isaac-ce.yaml")
+    io = arch.require("chip", "io")
+    assert io.total == 4
+    assert io.leakage_W == pytest.approx(10.4, rel=1e-12)
+    assert io.area_m2 == pytest.approx(22.88e-6, rel=1e-12)
+    assert arch.area_breakdown()["chip.io"] == pytest.approx(22.88e-6, rel=1e-12)
+
+
+def test_concentrated_mesh_with_published_routers_by_hand():
+    """c-mesh of 168 endpoints, 4 per router (ISAAC): 42 routers on a 7 x 7 grid at 2 tile
+    pitches; ISAAC's Table 6 router (0.151 mm^2, 42 mW) replaces the gate-built one."""
+    m = create("interconnect", "mesh", T28, width_bits=32, endpoints=168, tile_pitch_m=610e-6,
+               endpoints_per_router=4, router_area_m2=0.151e-6, router_power_W=42e-3)
+    assert m.routers == 42 and m.k == 7
+    assert m.router_pitch_m == pytest.approx(1220e-6, rel=1e-12)
+    assert m.mean_hops() == pytest.approx(2 * 48 / 21, rel=1e-12)
+    assert m.energy_per_bit_J == pytest.approx(0.25 * 0.2e-9 * (96 / 21) * 1220e-6 * 0.81, rel=1e-12)
+    links = 32 * 2 * 7 * 6 * 1220e-6 * m.wire_pitch_m
+    assert m.area_m2 == pytest.approx(links + 42 * 0.151e-6, rel=1e-12)
+    assert m.leakage_W == pytest.approx(42 * 42e-3, rel=1e-12)
+    plain = create("interconnect", "mesh", T28, width_bits=32, endpoints=168, tile_pitch_m=610e-6)
+    assert plain.routers == 168 and plain.k == 13 and plain.leakage_W == 0.0
+
+
+def test_crossbar_published_read_power():
+    """ISAAC Table 6: 2.4 mW per 8 crossbars = 0.3 mW per array for its 100 ns read: 30 pJ per
+    read pulse, in place of the cell current, line charging on top."""
+    kw = dict(rows=128, columns=128, bits_per_cell=2, read_pulse_s=100e-9, include_cell_current=False)
+    lines = create("crossbar", "rram", T28, **kw)
+    xb = create("crossbar", "rram", T28, read_power_W=0.3e-3, **kw)
+    assert xb.read().energy_J - lines.read().energy_J == pytest.approx(30e-12, rel=1e-12)
+    assert xb.read_columns(1e-3).energy_J - lines.read_columns(1e-3).energy_J == pytest.approx(30e-12, rel=1e-12)
+    assert (xb.activity_energy_J(3, 100, 50) - lines.activity_energy_J(3, 100, 50)
+            == pytest.approx(90e-12, rel=1e-12))
+    with pytest.raises(CimsimError, match="not both"):
+        create("crossbar", "rram", T28, read_power_W=0.3e-3, include_cell_current=True)

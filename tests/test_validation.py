@@ -320,8 +320,9 @@ PINNED = {
     ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 17.233,
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.81442,
     ("neurosim-v14-sram-22nm-rows64", "chip area"): 77.2794,
-    ("isaac-ce-32nm", "computational efficiency (peak)"): 691.997,
-    ("isaac-ce-32nm", "power efficiency (peak)"): 952.227,
+    ("isaac-ce-32nm", "computational efficiency (peak)"): 457.572,
+    ("isaac-ce-32nm", "power efficiency (peak)"): 674.782,
+    ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 674.782,
     ("sinangil-jssc21-7nm", "energy efficiency"): 926.822,
     ("sinangil-jssc21-7nm", "throughput"): 372.364,
 }

@@ -23,6 +23,7 @@ from cimsim.components import (  # noqa: E402,F401
     dac,
     dcim,
     interconnect,
+    io_link,
     sense_amp,
     shift_add,
     sram_macro,

@@ -56,6 +56,11 @@ class RRAMCrossbar(Component):
       power fits, about ``0.072 V^2 / R_col`` at 22 nm LSTP). To reproduce that accounting set
       ``include_cell_current=False`` and give the ADC ``column_resistance_ohm``. With the
       defaults (6 kOhm, 0.5 V, 10 ns, half level) a full 128x128 read costs about 3.4 nJ.
+    - ``read_power_W`` (default none): a published power of the whole array while it is read
+      (e.g. ISAAC's 0.3 mW per 128 x 128 crossbar, Shafiee et al., ISCA 2016, Table 6, 2.4 mW
+      per 8), for designs that publish it instead of device resistances: each read pulse then
+      costs ``read_power_W * read_pulse_s`` in place of the cell-current term (the two are
+      exclusive: ``include_cell_current`` must be false); line charging is still added.
     - Leakage: 0 (non-volatile cells; peripheral leakage belongs to the peripherals).
     """
 
@@ -75,7 +80,7 @@ class RRAMCrossbar(Component):
                  wire_capacitance_per_cell_F: float | None = None,
                  column_wire_capacitance_per_cell_F: float | None = None,
                  row_voltage_V: float | None = None, include_cell_current: bool = True,
-                 row_charges_per_read: int = 1,
+                 row_charges_per_read: int = 1, read_power_W: float | None = None,
                  write_voltage_V: float = 2.0, write_pulse_s: float = 10e-9,
                  write_energy_per_cell_J: float | None = None):
         super().__init__(tech)
@@ -110,6 +115,12 @@ class RRAMCrossbar(Component):
             raise CimsimError(f"{o}: parameter 'include_cell_current' must be true or false, "
                               f"got {include_cell_current!r}")
         self.include_cell_current = include_cell_current
+        self.read_power_W = (None if read_power_W is None
+                             else check_nonneg("read_power_W", read_power_W, o))
+        if self.read_power_W is not None and include_cell_current:
+            raise CimsimError(f"{o}: give either include_cell_current: true (cell current from the "
+                              f"device resistances) or read_power_W (a published array read power), "
+                              f"not both; found both")
         self.write_voltage_V = check_positive("write_voltage_V", write_voltage_V, o)
         self.write_pulse_s = check_positive("write_pulse_s", write_pulse_s, o)
         if write_energy_per_cell_J is None:
@@ -150,18 +161,23 @@ class RRAMCrossbar(Component):
             return 0.0
         return self.read_voltage_V ** 2 * g_sum * self.read_pulse_s
 
+    def _published_read_energy(self, reads: int = 1) -> float:
+        return 0.0 if self.read_power_W is None else reads * self.read_power_W * self.read_pulse_s
+
     def read(self, active_rows: int | None = None, mean_level: float | None = None) -> ActionCost:
         n = self._active_rows(active_rows)
         level = self.max_level / 2.0 if mean_level is None else mean_level
         g_sum = n * self.columns * self.conductance_S(level)
-        return ActionCost(self._cell_energy(g_sum) + self._wire_energy(n), self.read_pulse_s)
+        energy = self._cell_energy(g_sum) + self._published_read_energy() + self._wire_energy(n)
+        return ActionCost(energy, self.read_pulse_s)
 
     def read_columns(self, conductance_sum_S: float | None = None,
                      active_rows: int | None = None) -> ActionCost:
         if conductance_sum_S is None:
             return self.read()
         g_sum = check_nonneg("conductance_sum_S", conductance_sum_S, self.owner)
-        energy = self._cell_energy(g_sum) + self._wire_energy(self._active_rows(active_rows))
+        energy = (self._cell_energy(g_sum) + self._published_read_energy()
+                  + self._wire_energy(self._active_rows(active_rows)))
         return ActionCost(energy, self.read_pulse_s)
 
     def activity_energy_J(self, reads: int, input_levels: int, column_levels: int) -> float:
@@ -173,14 +189,15 @@ class RRAMCrossbar(Component):
           ``x_r d_r`` over reads and columns;
         - row wires: ``input_levels * columns * C_row * V_row^2 * row_charges_per_read`` (only
           driven rows charge);
-        - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them).
+        - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them);
+        - with a published ``read_power_W``: ``reads * read_power_W * read_pulse_s``.
         """
         dg = (self.g_max_S - self.g_min_S) / self.max_level
         g_sum = self.g_min_S * input_levels * self.columns + dg * column_levels
         rows = (input_levels * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
                 * self.row_charges_per_read)
         cols = reads * self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
-        return self._cell_energy(g_sum) + rows + cols
+        return self._cell_energy(g_sum) + self._published_read_energy(reads) + rows + cols
 
     def write(self, cells: int = 1) -> ActionCost:
         n = check_int("cells", cells, 0, self.rows * self.columns, owner=self.owner)

@@ -148,8 +148,20 @@ class Mesh(_Interconnect):
     dimension); energy per bit = that many links of ``tile_pitch_m`` plus a router per hop
     (**assumption**: one DFF input stage + ``router_mux2`` 2:1 muxes of 3 ND2 per bit per hop,
     ZigZag-IMC gate costs). Default ``hops`` = the mean distance rounded up; pass ``hops``
-    when the mapping knows the distance. Router area: ``endpoints * 5 ports * width_bits *
-    (A_DFF + router_mux2 * 3 A_ND2)``; links: ``2 k (k - 1)`` of ``tile_pitch_m``."""
+    when the mapping knows the distance. Router area: ``routers * 5 ports * width_bits *
+    (A_DFF + router_mux2 * 3 A_ND2)``; links: ``2 k (k - 1)`` of the router pitch.
+
+    Concentration (``endpoints_per_router`` = c, default 1): a concentrated mesh (c-mesh, as
+    ISAAC's four tiles per router) has ``routers = ceil(endpoints / c)`` on a k x k grid,
+    ``k = ceil(sqrt(routers))``, at a router pitch ``tile_pitch_m * sqrt(c)``; hops and links
+    are counted on that grid. With c = 1 it is the plain mesh above.
+
+    Published routers: ``router_area_m2`` and ``router_power_W`` (per router) replace the
+    gate-built router, e.g. ISAAC's 0.151 mm^2 and 42 mW per router shared by 4 tiles
+    (Shafiee et al., ISCA 2016, Table 6). A published power is the router's power in the
+    design's operation, drawn for as long as the chip runs: it is booked as static power
+    (``leakage_W``) and the per-bit router energy is then 0 (**assumption**: no per-bit figure
+    is published; the wire energy per bit is still charged)."""
 
     model: ClassVar[str] = "mesh"
     source: ClassVar[str] = ("uniform-random mean distance on a k x k mesh (Dally & Towles, "
@@ -163,9 +175,17 @@ class Mesh(_Interconnect):
                  wire_capacitance_per_m: float = WIRE_CAP_F_PER_M,
                  switching_activity: float = NEUROSIM_BUS_SWITCHING,
                  hops: int | None = None, cycles_per_hop: int = 1,
-                 wire_pitch_m: float | None = None, router_mux2: int = 2):
-        self.router_mux2 = check_int("router_mux2", router_mux2, 0, None,
-                                     owner=f"{self.kind} model '{self.model}'")
+                 wire_pitch_m: float | None = None, router_mux2: int = 2,
+                 endpoints_per_router: int = 1, router_area_m2: float | None = None,
+                 router_power_W: float | None = None):
+        o = f"{self.kind} model '{self.model}'"
+        self.router_mux2 = check_int("router_mux2", router_mux2, 0, None, owner=o)
+        self.endpoints_per_router = check_int("endpoints_per_router", endpoints_per_router, 1,
+                                              None, owner=o)
+        self.published_router_area_m2 = (None if router_area_m2 is None
+                                         else check_nonneg("router_area_m2", router_area_m2, o))
+        self.published_router_power_W = (None if router_power_W is None
+                                          else check_nonneg("router_power_W", router_power_W, o))
         self._gates = gate_library(tech)
         super().__init__(tech, width_bits=width_bits, endpoints=endpoints,
                          energy_per_bit_J=energy_per_bit_J, tile_pitch_m=tile_pitch_m,
@@ -174,27 +194,45 @@ class Mesh(_Interconnect):
                          cycles_per_hop=cycles_per_hop, wire_pitch_m=wire_pitch_m)
 
     @property
+    def routers(self) -> int:
+        return math.ceil(self.endpoints / self.endpoints_per_router)
+
+    @property
     def k(self) -> int:
-        return math.ceil(math.sqrt(self.endpoints))
+        return math.ceil(math.sqrt(self.routers))
+
+    @property
+    def router_pitch_m(self) -> float:
+        return self.tile_pitch_m * math.sqrt(self.endpoints_per_router)
 
     def mean_hops(self) -> float:
         k = self.k
         return 2 * (k * k - 1) / (3 * k)
 
     def path_length_m(self) -> float:
-        return self.mean_hops() * self.tile_pitch_m
+        return self.mean_hops() * self.router_pitch_m
 
     def total_length_m(self) -> float:
-        return 2 * self.k * (self.k - 1) * self.tile_pitch_m
+        return 2 * self.k * (self.k - 1) * self.router_pitch_m
 
     def default_hops(self) -> int:
         return max(1, math.ceil(self.mean_hops() - 1e-9))
 
     def router_energy_per_bit_J(self) -> float:
+        if self.published_router_power_W is not None:
+            return 0.0
         g = self._gates
         return self.mean_hops() * (g.dff_energy_J + self.router_mux2 * 3 * g.nd2_energy_J)
 
     def router_area_m2(self) -> float:
+        if self.published_router_area_m2 is not None:
+            return self.routers * self.published_router_area_m2
         g = self._gates
-        return (self.endpoints * 5 * self.width_bits
+        return (self.routers * 5 * self.width_bits
                 * (g.dff_area_m2 + self.router_mux2 * 3 * g.nd2_area_m2))
+
+    @property
+    def leakage_W(self) -> float:
+        if self.published_router_power_W is None:
+            return 0.0
+        return self.routers * self.published_router_power_W

@@ -9,6 +9,7 @@ Every physical quantity is written with its unit in the file and held in SI here
       clock
       number_format: {weight_encoding, input_encoding, input_bits_per_cycle, weight_bits, input_bits}
       buffer, interconnect, accumulator          # global level
+      io: {model, count, params}                 # off-chip links (static power, area)
       tiles:
         count, buffer, interconnect, accumulator
         pes:
@@ -202,6 +203,15 @@ class Interconnect(Section):
     model: Literal["bus", "htree", "mesh"] = "htree"
     width: Bits
     energy_per_bit: Energy | None = Field(None, description="if absent, derived from the wire model")
+    params: ComponentParams = ComponentParams()
+
+
+class IO(Section):
+    """The chip's off-chip links (e.g. ISAAC's HyperTransport links): ``count`` links of model
+    ``model`` (``fixed``: each at the published ``power_W`` and ``area_m2`` given in ``params``)."""
+
+    model: str = "fixed"
+    count: Count = 1
     params: ComponentParams = ComponentParams()
 
 
@@ -465,6 +475,7 @@ class Chip(Section):
     buffer: Buffer | None = None
     interconnect: Interconnect | None = None
     accumulator: Accumulator | None = None
+    io: IO | None = None
     reprogramming: bool = Field(False, description="allow time-multiplexed re-programming of weights when a network does not fit")
     tiles: Tiles
 
