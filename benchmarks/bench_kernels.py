@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 
-def best_of(fn, repeat=3):
+def best_of(fn, repeat=5):
     best = float("inf")
     for _ in range(repeat):
         t = time.perf_counter()
@@ -51,7 +51,7 @@ def run(samples: int, k: int, n: int, cell_bits: int, adc_bits: int | None) -> d
     col_macs = samples * k * enc.digits.shape[1] * 8
     xf, wf = x.astype(np.float32), w.astype(np.float32)
     xf @ wf
-    t_blas = best_of(lambda: xf @ wf, repeat=5)
+    t_blas = best_of(lambda: xf @ wf)
     madds = samples * k * n
     return {"shape": [samples, k, n], "cell_bits": cell_bits, "readout": "ideal" if adc_bits is None else f"{adc_bits}-bit ADC",
             "kernel_s": t_kernel, "first_call_s": first, "kernel_colmac_per_s": col_macs / t_kernel,
