@@ -137,15 +137,29 @@ def _readout(p, q, i, a, mode, prm, table, block, m, nz, clip, rbits):
 
 
 @njit(cache=True, inline="always")
+def _stat_into(v, j, mn, mx, sb, sm):
+    """Partial-sum statistics of column j: min, max, sum |p|, sum p."""
+    mn[j] = min(mn[j], v)
+    mx[j] = max(mx[j], v)
+    sb[j] += abs(v)
+    sm[j] += v
+
+
+@njit(cache=True, inline="always")
 def _stats(p, i, a, smin, smax, sabs, ssum):
+    mn, mx, sb, sm = smin[i, a], smax[i, a], sabs[i, a], ssum[i, a]
     for j in range(p.shape[0]):
-        v = p[j]
-        if v < smin[i, a, j]:
-            smin[i, a, j] = v
-        if v > smax[i, a, j]:
-            smax[i, a, j] = v
-        sabs[i, a, j] += abs(v)
-        ssum[i, a, j] += v
+        _stat_into(p[j], j, mn, mx, sb, sm)
+
+
+@njit(cache=True, inline="always")
+def _uniform_params(prm, i, a):
+    """A uniform read-out's (lo, step, 1/step, top level, step is a power of two) for cycle i
+    and row group a (one parameter set for all columns)."""
+    pi = i if prm.shape[0] > 1 else 0
+    pa = a if prm.shape[1] > 1 else 0
+    step = prm[pi, pa, 0, 1]
+    return prm[pi, pa, 0, 0], step, 1.0 / step, prm[pi, pa, 0, 2] - 1.0, math.frexp(step)[0] == 0.5
 
 
 @njit(cache=True, inline="always")
@@ -176,7 +190,11 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
 
     Ideal and uniform read-outs with one parameter set per (cycle, row group) run fused in
     the column loop; the others go through :func:`_readout`. Input and column level sums are
-    not counted here: they are exact linear functions of the inputs, computed outside."""
+    not counted here: they are exact linear functions of the inputs, computed outside.
+
+    ``collect``: the statistics pass of a calibrated read-out (ideal read-out, ``mode ==
+    IDEAL``): only the partial-sum statistics ``smin, smax, sabs, ssum`` are its result; on
+    the one-pass fast path ``y`` and the counters are then left at zero."""
     S, I, E, A, Wd = xpk.shape
     C, J = dpk.shape[1], dpk.shape[3]
     y = np.zeros((S, n_out))
@@ -199,6 +217,10 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
     chunk = (n_items + n_chunks - 1) // n_chunks
     yt = np.zeros((n_chunks, S, n_out))
     single = E == 1 and Wd == 2 and (C == 1 or C == 2)   # the one-pass fast path applies
+    # the one-pass fast path: the ideal read-out (also the statistics pass) or a uniform one
+    # with one parameter set per (cycle, row group)
+    one_pass = single and (mode == IDEAL or (mode == UNIFORM and prm.shape[2] == 1 and not collect))
+    stats_only = one_pass and collect
     fwi = np.empty((I, J))             # recombination factor x input-cycle weight, per cycle
     for i in range(I):
         for j in range(J):
@@ -222,9 +244,9 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     for w in range(Wd):
                         cnt += popcount64(xpk[s, i, e, a, w])
                     ones += cnt << e
-                if single and mode == IDEAL and not collect:
+                if one_pass:
                     # 1-bit drives, 65..128 rows, 1- or 2-bit cells: popcounts, recombination
-                    # and the ideal read-out in one pass over the columns
+                    # and the ideal or uniform read-out in one pass over the columns
                     x0 = xpk[s, i, 0, a, 0]
                     x1 = xpk[s, i, 0, a, 1]
                     r00 = dpk[a, 0, 0]
@@ -232,37 +254,30 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     r10 = dpk[a, C - 1, 0]
                     r11 = dpk[a, C - 1, 1]
                     hi_w = np.int64(2 if C == 2 else 0)
-                    za = nz[t, a]
                     off = gmin * ones
-                    for j in range(J):
-                        lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
-                              + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
-                        v = (lv - ref[j] * ones) + off
-                        za[j] += v != 0.0
-                        col[j] += fw[j] * v
-                    continue
-                if single and mode == UNIFORM and prm.shape[2] == 1 and not collect:
-                    x0 = xpk[s, i, 0, a, 0]
-                    x1 = xpk[s, i, 0, a, 1]
-                    r00 = dpk[a, 0, 0]
-                    r01 = dpk[a, 0, 1]
-                    r10 = dpk[a, C - 1, 0]
-                    r11 = dpk[a, C - 1, 1]
-                    hi_w = np.int64(2 if C == 2 else 0)
-                    pi = i if prm.shape[0] > 1 else 0
-                    pa = a if prm.shape[1] > 1 else 0
-                    lo = prm[pi, pa, 0, 0]
-                    step = prm[pi, pa, 0, 1]
-                    top = prm[pi, pa, 0, 2] - 1.0
                     za = nz[t, a]
-                    ca = cl[a]
-                    off = gmin * ones
-                    inv = 1.0 / step
-                    pow2 = math.frexp(step)[0] == 0.5
-                    for j in range(J):
-                        lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
-                              + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
-                        _uniform_into((lv - ref[j] * ones) + off, j, lo, step, inv, top, pow2, ca, za, col, fw)
+                    if collect:
+                        # the statistics pass: only min, max, sum |p| and sum p
+                        mn, mx, sb, sm = smin[t, i, a], smax[t, i, a], sabs[t, i, a], ssum[t, i, a]
+                        for j in range(J):
+                            lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
+                                  + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
+                            v = (lv - ref[j] * ones) + off
+                            _stat_into(v, j, mn, mx, sb, sm)
+                    elif mode == IDEAL:
+                        for j in range(J):
+                            lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
+                                  + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
+                            v = (lv - ref[j] * ones) + off
+                            za[j] += v != 0.0
+                            col[j] += fw[j] * v
+                    else:
+                        lo, step, inv, top, pow2 = _uniform_params(prm, i, a)
+                        ca = cl[a]
+                        for j in range(J):
+                            lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
+                                  + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
+                            _uniform_into((lv - ref[j] * ones) + off, j, lo, step, inv, top, pow2, ca, za, col, fw)
                     continue
                 acc[:] = 0
                 if ones != 0:
@@ -290,32 +305,20 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                 if fused:
                     za = nz[t, a]
                     if mode == IDEAL and collect:
-                        mn = smin[t, i, a]
-                        mx = smax[t, i, a]
-                        sb = sabs[t, i, a]
-                        sm = ssum[t, i, a]
+                        mn, mx, sb, sm = smin[t, i, a], smax[t, i, a], sabs[t, i, a], ssum[t, i, a]
                         for j in range(J):
                             v = (acc[j] - ref[j] * ones) + off
                             za[j] += v != 0.0
                             col[j] += fw[j] * v
-                            mn[j] = min(mn[j], v)
-                            mx[j] = max(mx[j], v)
-                            sb[j] += abs(v)
-                            sm[j] += v
+                            _stat_into(v, j, mn, mx, sb, sm)
                     elif mode == IDEAL:
                         for j in range(J):
                             v = (acc[j] - ref[j] * ones) + off
                             za[j] += v != 0.0
                             col[j] += fw[j] * v
                     else:
-                        pi = i if prm.shape[0] > 1 else 0
-                        pa = a if prm.shape[1] > 1 else 0
-                        lo = prm[pi, pa, 0, 0]
-                        step = prm[pi, pa, 0, 1]
-                        top = prm[pi, pa, 0, 2] - 1.0
+                        lo, step, inv, top, pow2 = _uniform_params(prm, i, a)
                         ca = cl[a]
-                        inv = 1.0 / step
-                        pow2 = math.frexp(step)[0] == 0.5
                         for j in range(J):
                             _uniform_into((acc[j] - ref[j] * ones) + off, j, lo, step, inv, top, pow2, ca, za, col, fw)
                     continue
@@ -326,6 +329,8 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                 _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], cl[a], rbits[t, a])
                 for j in range(J):
                     col[j] += fw[j] * q[j]
+            if stats_only:
+                continue
             ys = yy[s]
             for j in range(J):
                 ys[out_idx[j]] += col[j]
@@ -588,9 +593,9 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
     col_tile = np.zeros(J, dtype=np.int64) if column_tile is None else np.asarray(column_tile, dtype=np.int64)
     stats = None
     if readout.needs_stats:
-        first = _run(sl, enc, rows_active, Ideal().program(None, max_psum, signed_psum), device, gmin, collect=True)
-        stats = PartialSumStats(first.stats[0], first.stats[1], first.stats[2], first.stats[3],
-                                sl.x.shape[0], col_tile)
+        pmin, pmax, pabs, psum = _run(sl, enc, rows_active, Ideal().program(None, max_psum, signed_psum), device,
+                                      gmin, collect=True)
+        stats = PartialSumStats(pmin, pmax, pabs, psum, sl.x.shape[0], col_tile)
     prog = readout.program(stats, max_psum, signed_psum)
     res = _run(sl, enc, rows_active, prog, device, gmin, collect=False)
     corr = enc.input_correction
@@ -603,6 +608,9 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
 
 
 def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device, gmin: float, collect: bool):
+    """One pass of the arrays: the :class:`MVMResult`; or, with ``collect`` (the statistics pass
+    of a calibrated read-out, run with the ideal read-out), the ideal partial sums' (min, max,
+    sum |p|, sum p) per (cycle, row group, column) over all samples, and nothing else."""
     I, (S, K) = sl.cycles, sl.x.shape
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
@@ -619,13 +627,14 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
         out = _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, prog.mode, prm, table,
                           prog.block, prog.mantissa_bits, n_out, T, collect)
         y, nz, clip, rb, smin, smax, sabs, ssum = out
+        if collect:
+            return smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0)
         ones, lv = _level_sums(sl, enc, rows_active, A)
-        res = MVMResult(y, ones, lv, nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
-    else:
-        res, (smin, smax, sabs, ssum) = _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T,
-                                                   ref, out_idx, factor, slice_w, prm, table, n_out)
+        return MVMResult(y, ones, lv, nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
+    res, (smin, smax, sabs, ssum) = _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T,
+                                               ref, out_idx, factor, slice_w, prm, table, n_out)
     if collect:
-        res.stats = (smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0))
+        return smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0)
     return res
 
 
