@@ -208,3 +208,71 @@ def test_lsq_given_scale():
     # scale 2, 2-bit unsigned: levels {0, 2, 4, 6}; p = (3, 1, 2, 2) -> (4, 2, 2, 2) (half up)
     r = _run4([1, 1, 1, 1], LSQPartialSum(bits=2, scale=2.0, signed=False))
     assert r.y.tolist() == [[4.0 - 2 * 2.0, 2.0 - 2 * 2.0]]
+
+
+@pytest.mark.parametrize("rows,c,d,encoding,gmin", [
+    (128, 2, 1, "twos_complement", False),   # the one-pass fast path (1-bit drives, 65..128 rows)
+    (128, 1, 1, "offset", False),            # fast path, 1-bit cells, reference column (signed sums)
+    (128, 2, 1, "twos_complement", True),    # fast path, Gmin not cancelled (non-integer sums)
+    (64, 2, 2, "twos_complement", False),    # general path (2-bit drives, one word)
+])
+def test_statistics_pass_equals_partial_sums_by_definition(rows, c, d, encoding, gmin):
+    """The calibration pass's per (cycle, row group, column) min, max, sum |p| and sum p are
+    those of the ideal partial sums p = sum_(r in a) x_(s,r,i) (d_(r,j) - ref_j) + Gmin * ones,
+    computed here with numpy over every sample."""
+    from cimsim.kernels.mvm import _run
+    from cimsim.kernels.readout import Ideal
+
+    rng = np.random.default_rng(5)
+    k, s = 200, 7
+    w = rng.integers(-128, 128, size=(k, 3))
+    x = rng.integers(0, 256, size=(s, k))
+    e = get_encoding(encoding).encode(w, 8, c)
+    sl = InputSlices.make(x, 8, False, d)
+    dev = DeviceEffects(cancel_gmin=False) if gmin else None
+    g = dev.gmin_levels(c) if gmin else 0.0
+    stats = _run(sl, e, rows, Ideal().program(None, 1.0, False), dev, g, collect=True)
+    slices = sl.slices.astype(np.float64)                      # (I, S, K)
+    dig = e.digits.astype(np.float64) - e.reference_digit[None, :]
+    A = -(-k // rows)
+    ref_stats = [np.empty((sl.cycles, A, dig.shape[1])) for _ in range(4)]
+    for a in range(A):
+        r0, r1 = a * rows, min(k, (a + 1) * rows)
+        p = np.einsum("isr,rj->isj", slices[:, :, r0:r1], dig[r0:r1])
+        p += g * slices[:, :, r0:r1].sum(axis=2)[:, :, None]
+        for out, val in zip(ref_stats, (p.min(1), p.max(1), np.abs(p).sum(1), p.sum(1))):
+            out[:, a] = val
+    for got, want in zip(stats, ref_stats):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_kernels_do_not_import_scipy_linalg():
+    """Numba's CPU target is built without importing scipy.linalg (cimsim.kernels.jit), numba
+    still reports BLAS as scipy provides it, and compiled code that uses BLAS still works
+    (numba then imports the real scipy.linalg.cython_blas)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import numpy as np
+from cimsim.kernels.jit import CYTHON_BLAS, cython_blas_installed
+from cimsim.kernels.mvm import crossbar_mvm
+from cimsim.mapping.encodings import TwosComplement
+w = np.array([[1, -2], [3, 4]])
+r = crossbar_mvm(np.array([[5, 6]]), TwosComplement().encode(w, 8, 2), input_bits=8, input_signed=False,
+                 rows_active=128)
+assert r.y.tolist() == [[23.0, 14.0]], r.y
+assert "scipy.linalg" not in sys.modules and CYTHON_BLAS not in sys.modules
+import numba.np.arraymath
+assert numba.np.arraymath._HAVE_BLAS == cython_blas_installed()
+if cython_blas_installed():
+    from numba import njit
+    dot = njit(lambda a, b: np.dot(a, b))
+    a = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(dot(a, a.T), a @ a.T)
+    assert getattr(sys.modules[CYTHON_BLAS], "__file__", None), "the real module, not the placeholder"
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

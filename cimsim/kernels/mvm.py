@@ -34,6 +34,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from cimsim.errors import CimsimError
+from cimsim.kernels.jit import target_ready
 from cimsim.kernels.popcount import pack_rows, popcount64
 from cimsim.kernels.readout import (BFP, BINARY, IDEAL, NONLINEAR, TERNARY, UNIFORM, Ideal,
                                     PartialSumStats, Program, Readout)
@@ -611,6 +612,7 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
     """One pass of the arrays: the :class:`MVMResult`; or, with ``collect`` (the statistics pass
     of a calibrated read-out, run with the ideal read-out), the ideal partial sums' (min, max,
     sum |p|, sum p) per (cycle, row group, column) over all samples, and nothing else."""
+    target_ready()
     I, (S, K) = sl.cycles, sl.x.shape
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
