@@ -231,7 +231,7 @@ def test_statistics_pass_equals_partial_sums_by_definition(rows, c, d, encoding,
     sl = InputSlices.make(x, 8, False, d)
     dev = DeviceEffects(cancel_gmin=False) if gmin else None
     g = dev.gmin_levels(c) if gmin else 0.0
-    stats = _run(sl, e, rows, Ideal().program(None, 1.0, False), dev, g, collect=True)
+    stats = _run(sl, e, rows, Ideal().program(None, 1.0, False), dev, g, stats_axes=(True, True))
     slices = sl.slices.astype(np.float64)                      # (I, S, K)
     dig = e.digits.astype(np.float64) - e.reference_digit[None, :]
     A = -(-k // rows)
@@ -244,6 +244,16 @@ def test_statistics_pass_equals_partial_sums_by_definition(rows, c, d, encoding,
             out[:, a] = val
     for got, want in zip(stats, ref_stats):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    # merged over cycles and/or row groups (what a min-max ADC of coarser granularity asks
+    # for): min and max exactly those of the union, the sums the sums
+    for axes in ((False, False), (False, True), (True, False)):
+        merged = _run(sl, e, rows, Ideal().program(None, 1.0, False), dev, g, stats_axes=axes)
+        keep = tuple(ax for ax, k in zip((0, 1), axes) if not k)
+        for got, want, red in zip(merged, ref_stats, (np.min, np.max, np.sum, np.sum)):
+            assert got.shape == red(want, axis=keep, keepdims=True).shape
+            np.testing.assert_allclose(got, red(want, axis=keep, keepdims=True), rtol=1e-12, atol=1e-9)
+        np.testing.assert_array_equal(merged[0], np.min(stats[0], axis=keep, keepdims=True))
+        np.testing.assert_array_equal(merged[1], np.max(stats[1], axis=keep, keepdims=True))
 
 
 def test_kernels_do_not_import_scipy_linalg():

@@ -185,7 +185,7 @@ def _uniform_into(x, j, lo, step, inv, top, pow2, clip, nz, col, fw):
 
 @njit(cache=True, parallel=True)
 def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table, block, m,
-                n_out, n_chunks, collect):
+                n_out, n_chunks, collect, stat_cycles, stat_groups):
     """xpk: (S, I, E, A, Wd) input bit planes; dpk: (A, C, Wd, J) cell bit planes, J innermost
     so the popcount loop over columns vectorises (AVX-512 VPOPCNTQ where available).
 
@@ -195,15 +195,17 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
 
     ``collect``: the statistics pass of a calibrated read-out (ideal read-out, ``mode ==
     IDEAL``): only the partial-sum statistics ``smin, smax, sabs, ssum`` are its result; on
-    the one-pass fast path ``y`` and the counters are then left at zero."""
+    the one-pass fast path ``y`` and the counters are then left at zero. They are kept per
+    (thread, cycle, row group, column), merged over the cycles unless ``stat_cycles`` and
+    over the row groups unless ``stat_groups`` (index 0 of that axis)."""
     S, I, E, A, Wd = xpk.shape
     C, J = dpk.shape[1], dpk.shape[3]
     y = np.zeros((S, n_out))
     nz = np.zeros((n_chunks, A, J), np.int64)
     clip = np.zeros((n_chunks, A, J), np.int64)
     rbits = np.zeros((n_chunks, A, J), np.int64)
-    si = I if collect else 1
-    sa = A if collect else 1
+    si = I if collect and stat_cycles else 1
+    sa = A if collect and stat_groups else 1
     sj = J if collect else 1
     smin = np.full((n_chunks, si, sa, sj), np.inf)
     smax = np.full((n_chunks, si, sa, sj), -np.inf)
@@ -259,7 +261,8 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                     za = nz[t, a]
                     if collect:
                         # the statistics pass: only min, max, sum |p| and sum p
-                        mn, mx, sb, sm = smin[t, i, a], smax[t, i, a], sabs[t, i, a], ssum[t, i, a]
+                        ii, aa = min(i, si - 1), min(a, sa - 1)
+                        mn, mx, sb, sm = smin[t, ii, aa], smax[t, ii, aa], sabs[t, ii, aa], ssum[t, ii, aa]
                         for j in range(J):
                             lv = (np.int64(popcount64(x0 & r00[j]) + popcount64(x1 & r01[j]))
                                   + hi_w * np.int64(popcount64(x0 & r10[j]) + popcount64(x1 & r11[j])))
@@ -306,7 +309,8 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                 if fused:
                     za = nz[t, a]
                     if mode == IDEAL and collect:
-                        mn, mx, sb, sm = smin[t, i, a], smax[t, i, a], sabs[t, i, a], ssum[t, i, a]
+                        ii, aa = min(i, si - 1), min(a, sa - 1)
+                        mn, mx, sb, sm = smin[t, ii, aa], smax[t, ii, aa], sabs[t, ii, aa], ssum[t, ii, aa]
                         for j in range(J):
                             v = (acc[j] - ref[j] * ones) + off
                             za[j] += v != 0.0
@@ -326,7 +330,7 @@ def _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, mode, prm, table,
                 for j in range(J):
                     p[j] = (acc[j] - ref[j] * ones) + off
                 if collect:
-                    _stats(p, i, a, smin[t], smax[t], sabs[t], ssum[t])
+                    _stats(p, min(i, si - 1), min(a, sa - 1), smin[t], smax[t], sabs[t], ssum[t])
                 _readout(p, q, i, a, mode, prm, table, block, m, nz[t, a], cl[a], rbits[t, a])
                 for j in range(J):
                     col[j] += fw[j] * q[j]
@@ -594,11 +598,13 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
     col_tile = np.zeros(J, dtype=np.int64) if column_tile is None else np.asarray(column_tile, dtype=np.int64)
     stats = None
     if readout.needs_stats:
+        axes = readout.stats_axes
         pmin, pmax, pabs, psum = _run(sl, enc, rows_active, Ideal().program(None, max_psum, signed_psum), device,
-                                      gmin, collect=True)
-        stats = PartialSumStats(pmin, pmax, pabs, psum, sl.x.shape[0], col_tile)
+                                      gmin, stats_axes=axes)
+        stats = PartialSumStats(pmin, pmax, pabs, psum, sl.x.shape[0], col_tile, cycles=sl.cycles,
+                                row_groups=-(-K // rows_active))
     prog = readout.program(stats, max_psum, signed_psum)
-    res = _run(sl, enc, rows_active, prog, device, gmin, collect=False)
+    res = _run(sl, enc, rows_active, prog, device, gmin)
     corr = enc.input_correction
     y = res.y
     if corr:
@@ -608,11 +614,16 @@ def crossbar_mvm(x: np.ndarray, enc: Encoded, *, input_bits: int, input_signed: 
     return res
 
 
-def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device, gmin: float, collect: bool):
-    """One pass of the arrays: the :class:`MVMResult`; or, with ``collect`` (the statistics pass
-    of a calibrated read-out, run with the ideal read-out), the ideal partial sums' (min, max,
-    sum |p|, sum p) per (cycle, row group, column) over all samples, and nothing else."""
+def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device, gmin: float,
+         stats_axes: tuple[bool, bool] | None = None):
+    """One pass of the arrays: the :class:`MVMResult`; or, with ``stats_axes`` (the statistics
+    pass of a calibrated read-out, run with the ideal read-out), the ideal partial sums' (min,
+    max, sum |p|, sum p) over all samples per (cycle, row group, column), merged over the
+    cycles and/or row groups where ``stats_axes`` (see :attr:`Readout.stats_axes`) says they
+    need not be resolved (that axis has length 1), and nothing else."""
     target_ready()
+    collect = stats_axes is not None
+    cycles, groups = stats_axes or (True, True)
     I, (S, K) = sl.cycles, sl.x.shape
     J = enc.digits.shape[1]
     n_out = int(enc.column_output.max()) + 1 if J else 0
@@ -627,17 +638,26 @@ def _run(sl: InputSlices, enc: Encoded, rows_active: int, prog: Program, device,
         xpk, A = _pack_inputs(sl, rows_active)
         dpk = enc.cached(("packed", rows_active), lambda: _pack_digits(enc, rows_active, A))
         out = _mvm_packed(xpk, dpk, ref, out_idx, factor, slice_w, gmin, prog.mode, prm, table,
-                          prog.block, prog.mantissa_bits, n_out, T, collect)
+                          prog.block, prog.mantissa_bits, n_out, T, collect, cycles, groups)
         y, nz, clip, rb, smin, smax, sabs, ssum = out
         if collect:
-            return smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0)
+            return _merge_stats(smin, smax, sabs, ssum, cycles, groups)
         ones, lv = _level_sums(sl, enc, rows_active, A)
         return MVMResult(y, ones, lv, nz.sum(0), clip.sum(0), rb.sum(0), S * I, I)
     res, (smin, smax, sabs, ssum) = _run_dense(sl, enc, rows_active, prog, device, gmin, collect, T,
                                                ref, out_idx, factor, slice_w, prm, table, n_out)
     if collect:
-        return smin.min(0), smax.max(0), sabs.sum(0), ssum.sum(0)
+        return _merge_stats(smin, smax, sabs, ssum, cycles, groups)
     return res
+
+
+def _merge_stats(smin, smax, sabs, ssum, cycles: bool, groups: bool):
+    """Per-thread (T, I|1, A|1, J) statistics -> (I|1, A|1, J): merged over the threads, and
+    over the cycles / row groups not to be resolved (a no-op where the kernel already did)."""
+    axes = (0,) + tuple(ax for ax, keep in ((1, cycles), (2, groups)) if not keep)
+    out = (smin.min(axes, keepdims=True), smax.max(axes, keepdims=True), sabs.sum(axes, keepdims=True),
+           ssum.sum(axes, keepdims=True))
+    return tuple(o[0] for o in out)
 
 
 def _level_sums(sl: InputSlices, enc: Encoded, rows_active: int, A: int) -> tuple[np.ndarray, np.ndarray]:
