@@ -31,7 +31,9 @@ SUBCOMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``cimsim`` parser. With ``command``, sub-command modules are imported only until one
+    registers it (a run pays for no other sub-command's imports); otherwise all of them."""
     parser = argparse.ArgumentParser(
         prog="cimsim",
         description="Cycle-level simulator of compute-in-memory DNN accelerators.",
@@ -47,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+        if command is not None and command in sub.choices:
+            break
     return parser
 
 
@@ -56,7 +60,9 @@ def format_error(exc: CimsimError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # the sub-command is the first argument that is not an option (top-level options take no value)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -148,3 +148,29 @@ def test_device_section_sets_analog_effects(vgg8):
     noisy = simulate_layer(layer, lm, arch, device=dev, samples=slice(0, 1)).int_output
     again = simulate_layer(layer, lm, arch, device=dev, samples=slice(0, 1)).int_output
     assert not np.array_equal(ideal, noisy) and np.array_equal(noisy, again)
+
+
+def test_run_imports_only_what_it_uses(tmp_path):
+    """`cimsim run` on a trace loads no other sub-command's modules and none of the heavy
+    optional packages (torch, pymoo, matplotlib, dask, rich; tqdm only on a terminal), nor
+    scipy.linalg; the full parser (no command given) still lists every sub-command."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from cimsim.cli import build_parser, main
+assert main(["run", {str(DEFAULT)!r}, {str(ROOT / 'traces/cnn-digits.cimtrace')!r}, "-n", "1",
+             "-o", {str(tmp_path)!r}]) == 0
+heavy = ("torch", "pymoo", "matplotlib", "dask", "rich", "tqdm", "scipy.linalg", "cimsim.search.cli",
+         "cimsim.studies", "cimsim.validation", "cimsim.report.plot")
+print(sorted(m for m in sys.modules if m in heavy or m.startswith(heavy[-4:])))
+print(sorted(build_parser()._subparsers._group_actions[0].choices))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded, commands = out.stdout.strip().splitlines()[-2:]
+    assert loaded == "[]"
+    for cmd in ("run", "compare", "describe", "export", "map", "search", "study", "sweep", "validate-refs", "plot"):
+        assert f"'{cmd}'" in commands
+    assert (tmp_path / "report.json").exists()
