@@ -112,7 +112,7 @@ class Readout:
     def stats_axes(self) -> tuple[bool, bool]:
         """Whether the calibration statistics must resolve (input cycles, row groups): both
         unless the read-out needs less. Merged statistics need less memory: VGG-8's full
-        (I, A, J) statistics are about 400 MB of accumulators, its layer-wise min-max 0.3 MB."""
+        (I, A, J) accumulators (per thread, 2 threads) total 248 MiB, merged 0.9 MiB."""
         return True, True
 
     def program(self, stats: PartialSumStats | None, max_psum: float, signed: bool) -> Program:
