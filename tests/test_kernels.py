@@ -286,3 +286,31 @@ print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("gran", ["layer", "array", "column", "column_cycle"])
+@pytest.mark.parametrize("rows,d", [(128, 1), (64, 2)])   # one-pass fast path, general path
+def test_minmax_adc_merged_statistics_give_the_same_outputs(gran, rows, d):
+    """A min-max ADC asks only for the statistics axes its granularity needs (stats_axes); its
+    outputs and counts equal those calibrated on the full per-(cycle, row group, column)
+    statistics."""
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class FullStatsMinMax(MinMaxADC):
+        @property
+        def stats_axes(self):
+            return True, True
+
+    rng = np.random.default_rng(9)
+    w = rng.integers(-128, 128, size=(300, 40))
+    x = rng.integers(0, 256, size=(6, 300))
+    e = TwosComplement().encode(w, 8, 2)
+    tiles = np.arange(e.digits.shape[1]) // 64
+    kw = dict(input_bits=8, input_signed=False, rows_active=rows, bits_per_cycle=d, column_tile=tiles)
+    merged = crossbar_mvm(x, e, readout=MinMaxADC(bits=5, granularity=gran), **kw)
+    full = crossbar_mvm(x, e, readout=FullStatsMinMax(bits=5, granularity=gran), **kw)
+    assert MinMaxADC(bits=5, granularity=gran).stats_axes != (True, True) or gran == "column_cycle"
+    np.testing.assert_array_equal(merged.y, full.y)
+    np.testing.assert_array_equal(merged.clipped, full.clipped)
+    np.testing.assert_array_equal(merged.nonzero, full.nonzero)

@@ -174,8 +174,8 @@ class MinMaxADC(Readout):
     @property
     def stats_axes(self) -> tuple[bool, bool]:
         # min and max of a union are the same whatever the order of merging: only the
-        # granularity's own axes are kept
-        return self.granularity == "column_cycle", self.granularity in ("column", "column_cycle")
+        # granularity's own axes are kept (an array's range is per row group: `_reduce`)
+        return self.granularity == "column_cycle", self.granularity != "layer"
 
     def program(self, stats, max_psum, signed):
         lo = _reduce(stats, self.granularity, "min")
