@@ -174,3 +174,21 @@ print(sorted(build_parser()._subparsers._group_actions[0].choices))
     for cmd in ("run", "compare", "describe", "export", "map", "search", "study", "sweep", "validate-refs", "plot"):
         assert f"'{cmd}'" in commands
     assert (tmp_path / "report.json").exists()
+
+
+def test_program_entry_flushes_output_and_keeps_exit_status(tmp_path):
+    """The `cimsim` program (cli.entry) ends without the interpreter's teardown: its piped
+    output is complete, the outputs are written, and the exit status is main's (0, or 2 with
+    a one-paragraph error)."""
+    import subprocess
+    import sys
+
+    prog = [sys.executable, "-c", "from cimsim.cli import entry; entry()"]
+    ok = subprocess.run(prog + ["run", str(DEFAULT), str(ROOT / "traces/cnn-digits.cimtrace"), "-n", "1",
+                                "-o", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert ok.stdout.rstrip().endswith(f"{tmp_path / 'components.csv'}")   # the last line, flushed
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]
+    bad = subprocess.run(prog + ["run", str(tmp_path / "missing.yaml")], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
