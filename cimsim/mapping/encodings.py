@@ -109,7 +109,7 @@ class WeightEncoding:
     @staticmethod
     def _slice(u: np.ndarray, n_digits: int, c: int) -> list[np.ndarray]:
         mask = (1 << c) - 1
-        if u.size and int(u.min()) >= 0 and int(u.max()) < 256:
+        if u.dtype != np.uint8 and u.size and int(u.min()) >= 0 and int(u.max()) < 256:
             u = u.astype(np.uint8)  # shifts on bytes: a quarter of the memory traffic of int32
         return [((u >> (c * k)) & mask).astype(np.uint8, copy=False) for k in range(n_digits)]
 
@@ -141,8 +141,12 @@ class TwosComplement(WeightEncoding):
             sign = (w < 0).astype(np.uint8)
             d, o, f, r, per = self._interleave([[sign]], [[-1]])
             return Encoded(d, o, f, r, 0, per, c)
-        u = w & ((1 << (b - 1)) - 1)          # magnitude bits of the 2's complement word
-        sign = (w < 0).astype(np.uint8)
+        if b <= 9:  # the word's low byte holds all magnitude bits: work on bytes (less memory traffic)
+            w8 = w.astype(np.uint8)           # w mod 256: the low byte of the 2's complement word
+            u = w8 & np.uint8((1 << (b - 1)) - 1)
+        else:
+            u = w & ((1 << (b - 1)) - 1)      # magnitude bits of the 2's complement word
+        sign = (w < 0).view(np.uint8)
         n_mag = math.ceil((b - 1) / c)
         mags = self._slice(u, n_mag, c)
         d, o, f, r, per = self._interleave([mags + [sign]], [[2 ** (c * k) for k in range(n_mag)] + [-(2 ** (b - 1))]])
