@@ -153,7 +153,8 @@ def evaluator(setup, cost):
     wl = resolve("cnn-digits")
     prep = wl.prepare(20, seed=0)
     hm = HardwareModel(prep.model, arch, prep.calib, wl.default_quant)
-    return lambda n: Evaluator(hm, prep.inputs[:n], prep.labels[:n], cost, [lm.name for lm in cost.mapping.layers])
+    return lambda n, **kw: Evaluator(hm, prep.inputs[:n], prep.labels[:n], cost,
+                                     [lm.name for lm in cost.mapping.layers], **kw)
 
 
 def test_search_accuracy_is_the_exact_hardware_accuracy(setup, evaluator):
@@ -190,12 +191,14 @@ def test_seeded_search_is_reproducible_and_front_non_dominated(evaluator):
 def test_array_search_starts_as_the_layer_search_and_budgets_are_equal(evaluator):
     """Coarse-to-fine: the array-wise search's layer-granularity generations score exactly the
     baseline's plans, in the same order; afterwards it scores plans the baseline cannot
-    express; both score exactly the budget of distinct plans (the archive is cut there)."""
+    express; both score exactly the budget of distinct plans (the archive is cut there), also
+    when the array-wise search reuses the baseline's computed accuracies."""
     from cimsim.search.cim2pq import SearchSettings, run_search
 
     s = SearchSettings(CHOICES, population=6, generations=4, seed=7, coarse_generations=2, evaluations=20)
-    ev_l, ev_a = evaluator(12), evaluator(12)
+    ev_l = evaluator(12)
     lay = run_search(ev_l, s, "layer", progress=False)
+    ev_a = evaluator(12, shared=ev_l.shared)      # accuracies reused, each search still counts its plans
     arr = run_search(ev_a, s, "array", progress=False)
     assert lay.evaluations == arr.evaluations == 20
     assert ev_l.evaluations >= 20 and ev_a.evaluations >= 20

@@ -86,12 +86,17 @@ class SearchResult:
 
 class Evaluator:
     """Objectives of genomes (P, arrays, 3): exact accuracy on the evaluation set (cached per
-    genome) and the vectorised cost."""
+    genome) and the vectorised cost. ``evaluations`` counts the distinct plans this search
+    scored (its budget); ``shared``, a dict given to several evaluators on the same images,
+    saves recomputing a plan another search already scored (wall time only: the plan still
+    counts against each search's budget)."""
 
-    def __init__(self, hw_model, x, labels, cost, layer_names: list[str], memo_entries: int = 600):
+    def __init__(self, hw_model, x, labels, cost, layer_names: list[str], memo_entries: int = 600,
+                 shared: dict | None = None):
         self.hm, self.x, self.labels, self.cost = hw_model, x, np.asarray(labels).reshape(-1), cost
         self.layer_names = layer_names
-        self.cache: dict[bytes, float] = {}
+        self.cache: dict[bytes, float] = {}       # the plans this search scored, in order (its budget)
+        self.shared = {} if shared is None else shared   # accuracies already computed on the same images
         self.evaluations = 0
         self.memo: dict = {}               # layer outputs under plan prefixes (HardwareModel.logits)
         self.memo_entries = memo_entries
@@ -109,10 +114,12 @@ class Evaluator:
     def accuracy(self, genome: np.ndarray) -> float:
         key = np.asarray(genome, dtype=np.int8).tobytes()
         if key not in self.cache:
-            logits = self.hm.logits(self.x, precision=self.plan(genome), memo=self.memo)
-            while len(self.memo) > self.memo_entries:
-                self.memo.pop(next(iter(self.memo)))
-            self.cache[key] = float((logits.reshape(len(logits), -1).argmax(1) == self.labels).mean())
+            if key not in self.shared:
+                logits = self.hm.logits(self.x, precision=self.plan(genome), memo=self.memo)
+                while len(self.memo) > self.memo_entries:
+                    self.memo.pop(next(iter(self.memo)))
+                self.shared[key] = float((logits.reshape(len(logits), -1).argmax(1) == self.labels).mean())
+            self.cache[key] = self.shared[key]
             self.evaluations += 1
         return self.cache[key]
 
@@ -275,9 +282,9 @@ def _run_phase(evaluator, settings, granularity, n_gen, state, history, bar, bef
         F = algorithm.opt.get("F")
         history.append({"generation": int(state["gen"]), "granularity": granularity, "front": int(len(F)),
                         "best_accuracy": float(1 - F[:, 0].min()), "evaluations": evaluator.evaluations - before})
-        bar.update(1)
         bar.set_postfix(front=len(F), best_acc=f"{100 * (1 - F[:, 0].min()):.1f}%",
-                        evals=evaluator.evaluations - before)
+                        evals=evaluator.evaluations - before, refresh=False)
+        bar.update(1)
         if evaluator.evaluations - before >= budget:       # budget spent: stop now
             algorithm.termination.terminate()
             algorithm.termination.update(algorithm)

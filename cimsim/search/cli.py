@@ -102,9 +102,10 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
     t_setup = time.perf_counter() - t0
     results, walls = {}, {}
     full_eval = Evaluator(hm, prep.inputs, prep.labels, cost, names)     # the whole test set
+    scored: dict = {}                      # accuracies on the search images, shared (each search counts its own)
     for gran in ("layer", "array"):
         t = time.perf_counter()
-        ev = Evaluator(hm, prep.inputs[:n_eval], prep.labels[:n_eval], cost, names)
+        ev = Evaluator(hm, prep.inputs[:n_eval], prep.labels[:n_eval], cost, names, shared=scored)
         res = run_search(ev, settings, gran, progress=progress)
         results[gran] = (res, ev)
         walls[gran] = time.perf_counter() - t
