@@ -153,7 +153,8 @@ def evaluator(setup, cost):
     wl = resolve("cnn-digits")
     prep = wl.prepare(20, seed=0)
     hm = HardwareModel(prep.model, arch, prep.calib, wl.default_quant)
-    return lambda n: Evaluator(hm, prep.inputs[:n], prep.labels[:n], cost, [lm.name for lm in cost.mapping.layers])
+    return lambda n, **kw: Evaluator(hm, prep.inputs[:n], prep.labels[:n], cost,
+                                     [lm.name for lm in cost.mapping.layers], **kw)
 
 
 def test_search_accuracy_is_the_exact_hardware_accuracy(setup, evaluator):
@@ -185,6 +186,32 @@ def test_seeded_search_is_reproducible_and_front_non_dominated(evaluator):
     for g in layer.genomes:     # layer-wise individuals: one triple per layer
         for arrs in evaluator(1).cost.layer_arrays:
             assert (g[arrs] == g[arrs[0]]).all()
+
+
+def test_array_search_starts_as_the_layer_search_and_budgets_are_equal(evaluator):
+    """Coarse-to-fine: the array-wise search's layer-granularity generations score exactly the
+    baseline's plans, in the same order; afterwards it scores plans the baseline cannot
+    express; both score exactly the budget of distinct plans (the archive is cut there), also
+    when the array-wise search reuses the baseline's computed accuracies."""
+    from cimsim.search.cim2pq import SearchSettings, run_search
+
+    s = SearchSettings(CHOICES, population=6, generations=4, seed=7, coarse_generations=2, evaluations=20)
+    ev_l = evaluator(12)
+    lay = run_search(ev_l, s, "layer", progress=False)
+    ev_a = evaluator(12, shared=ev_l.shared)      # accuracies reused, each search still counts its plans
+    arr = run_search(ev_a, s, "array", progress=False)
+    assert lay.evaluations == arr.evaluations == 20
+    assert ev_l.evaluations >= 20 and ev_a.evaluations >= 20
+    coarse = [h for h in arr.history if h["granularity"] == "layer"]
+    assert [h["generation"] for h in coarse] == [1, 2]
+    n = coarse[-1]["evaluations"]
+    assert 6 < n < 20 and ev_a.archive(0, n) == ev_l.archive(0, n)
+    later = [np.frombuffer(k, dtype=np.int8).reshape(-1, 3) for k in ev_a.archive(n, 20 - n)]
+    layers = ev_a.cost.layer_arrays
+    assert any(not (g[arrs] == g[arrs[0]]).all() for g in later for arrs in layers)
+    for res, ev in ((lay, ev_l), (arr, ev_a)):   # the front is drawn from the first 20 plans only
+        keys = set(ev.archive(0, 20))
+        assert all(np.asarray(g, dtype=np.int8).tobytes() in keys for g in res.genomes)
 
 
 def test_estimate_agrees_with_engine_on_every_pareto_point_of_a_search(setup, cost, evaluator):
@@ -243,10 +270,10 @@ def test_study_estimate_within_5pct_on_every_pareto_point(study):
     for g in ("array", "layer"):
         assert study[g]["front_points"] >= 1
         assert study[g]["max_estimate_error_pct"]["value"] <= 5.0
-        assert study[g]["evaluations"] <= study["budget"]["population"] * (study["budget"]["generations"] + 1)
+        assert study[g]["evaluations"] == study["budget"]["evaluations"]
 
 
 @slow
-@pytest.mark.xfail(strict=True, reason="measured: see arch/studies/cim2pq/README.md (array-wise front vs layer-wise)")
+@pytest.mark.xfail(strict=True, reason="measured at 480 plans per search, seeds 0-2: the array-wise front dominates 10-13 of the layer-wise front's 29-47 points; see arch/studies/cim2pq/README.md")
 def test_study_array_front_weakly_dominates_layer_front(study):
     assert study["array_covers_layer"]["all"]

@@ -63,6 +63,16 @@ class SearchSettings:
     protect_fraction: float = 0.15
     protect_generations: int = 4
     crossover_prob: float = 0.9
+    evaluations: int | None = None          # budget of distinct plans scored (default population x generations)
+    coarse_generations: int | None = None   # array-wise: generations at layer granularity first
+    layer_move: float = 0.0                 # array-wise: probability that a mutation moves the whole layer
+
+    def budget(self) -> int:
+        return int(self.evaluations) if self.evaluations is not None else self.population * self.generations
+
+    def max_generations(self) -> int:
+        """Generations allowed to spend the budget (offspring already scored cost nothing)."""
+        return 3 * max(self.generations, -(-self.budget() // self.population))
 
 
 @dataclass
@@ -76,15 +86,25 @@ class SearchResult:
 
 class Evaluator:
     """Objectives of genomes (P, arrays, 3): exact accuracy on the evaluation set (cached per
-    genome) and the vectorised cost."""
+    genome) and the vectorised cost. ``evaluations`` counts the distinct plans this search
+    scored (its budget); ``shared``, a dict given to several evaluators on the same images,
+    saves recomputing a plan another search already scored (wall time only: the plan still
+    counts against each search's budget)."""
 
-    def __init__(self, hw_model, x, labels, cost, layer_names: list[str], memo_entries: int = 600):
+    def __init__(self, hw_model, x, labels, cost, layer_names: list[str], memo_entries: int = 600,
+                 shared: dict | None = None):
         self.hm, self.x, self.labels, self.cost = hw_model, x, np.asarray(labels).reshape(-1), cost
         self.layer_names = layer_names
-        self.cache: dict[bytes, float] = {}
+        self.cache: dict[bytes, float] = {}       # the plans this search scored, in order (its budget)
+        self.shared = {} if shared is None else shared   # accuracies already computed on the same images
         self.evaluations = 0
         self.memo: dict = {}               # layer outputs under plan prefixes (HardwareModel.logits)
         self.memo_entries = memo_entries
+
+    def archive(self, start: int = 0, count: int | None = None) -> list[bytes]:
+        """Keys of the distinct plans scored, in order: the ``count`` from the ``start``-th."""
+        keys = list(self.cache)
+        return keys[start:] if count is None else keys[start:start + count]
 
     def plan(self, genome: np.ndarray) -> PrecisionPlan:
         ch = self.cost.choices
@@ -94,10 +114,12 @@ class Evaluator:
     def accuracy(self, genome: np.ndarray) -> float:
         key = np.asarray(genome, dtype=np.int8).tobytes()
         if key not in self.cache:
-            logits = self.hm.logits(self.x, precision=self.plan(genome), memo=self.memo)
-            while len(self.memo) > self.memo_entries:
-                self.memo.pop(next(iter(self.memo)))
-            self.cache[key] = float((logits.reshape(len(logits), -1).argmax(1) == self.labels).mean())
+            if key not in self.shared:
+                logits = self.hm.logits(self.x, precision=self.plan(genome), memo=self.memo)
+                while len(self.memo) > self.memo_entries:
+                    self.memo.pop(next(iter(self.memo)))
+                self.shared[key] = float((logits.reshape(len(logits), -1).argmax(1) == self.labels).mean())
+            self.cache[key] = self.shared[key]
             self.evaluations += 1
         return self.cache[key]
 
@@ -123,7 +145,43 @@ def total_bits(genomes: np.ndarray, choices: dict[str, list[int]]) -> np.ndarray
 def run_search(evaluator: Evaluator, settings: SearchSettings, granularity: str = "array",
                progress: bool = True) -> SearchResult:
     """NSGA-III with CIM²PQ's operators over array genes (``granularity='array'``) or layer
-    genes (``'layer'``, the baseline)."""
+    genes (``'layer'``, the baseline), until ``settings.evaluations`` distinct plans have been
+    scored (the budget; :meth:`Evaluator.archive` keeps the first that many).
+
+    The array-wise search is coarse-to-fine: its first ``coarse_generations`` generations are
+    layer-granularity generations, the same code with the same seed as the baseline's (so the
+    same individuals); the remaining generations work on array genes from the population
+    reached, with crossover at array granularity."""
+    budget = settings.budget()
+    G = settings.generations
+    if granularity == "layer":
+        phases = [("layer", None)]
+    else:
+        gc = min(settings.coarse_generations or 0, G - 1)
+        phases = ([("layer", gc)] if gc > 0 else []) + [("array", None)]
+    state = {"gen": 0, "X": None, "units": None}
+    history: list[dict] = []
+    bar = _progress_bar(G, f"{granularity}-wise", progress)
+    before = evaluator.evaluations
+    for unit, n_gen in phases:
+        if evaluator.evaluations - before >= budget:
+            break
+        _run_phase(evaluator, settings, unit, n_gen, state, history, bar, before, budget)
+    bar.close()
+    genomes = np.array([np.frombuffer(k, dtype=np.int8).reshape(-1, 3) for k in evaluator.archive(before, budget)],
+                       dtype=np.int64)
+    F = evaluator(genomes)
+    nd = non_dominated(F)
+    genomes, F = genomes[nd], F[nd]
+    order = np.lexsort((F[:, 2], F[:, 1], F[:, 0]))
+    genomes, F = _unique_front(genomes[order], F[order])
+    return SearchResult(granularity, genomes, F, min(budget, evaluator.evaluations - before), history)
+
+
+def _run_phase(evaluator, settings, granularity, n_gen, state, history, bar, before, budget):
+    """One phase of a search: NSGA-III over ``granularity`` genes for ``n_gen`` generations
+    (None: until the evaluation budget is spent), starting from ``state['X']`` (the previous
+    phase's population, array genes) or, first, from the layer-uniform sampling."""
     from pymoo.algorithms.moo.nsga3 import NSGA3, ReferenceDirectionSurvival
     from pymoo.core.crossover import Crossover
     from pymoo.core.mutation import Mutation
@@ -139,7 +197,11 @@ def run_search(evaluator: Evaluator, settings: SearchSettings, granularity: str 
     sizes = np.array([len(settings.choices[f]) for f in FIELDS])
     units = n_arrays if granularity == "array" else n_layers
     G = settings.generations
-    state = {"gen": 0}
+    start_gen = state["gen"]
+
+    def schedule() -> float:
+        """Progress through the whole search (0 at the first generation, 1 at the last)."""
+        return min(1.0, state["gen"] / max(1, G - 1))
 
     def to_arrays(X: np.ndarray) -> np.ndarray:
         g = np.asarray(X, dtype=np.int64).reshape(len(X), units, 3)
@@ -173,31 +235,25 @@ def run_search(evaluator: Evaluator, settings: SearchSettings, granularity: str 
             _, m, n = X.shape
             p = X.reshape(2, m, units, 3)
             take = random_state.random((m, units)) < 0.5
-            if granularity == "array":  # progressive: whole layers with probability 1 - g/G
-                frac = min(1.0, state["gen"] / max(1, G - 1))
-                whole = random_state.random((m, n_layers)) < 1.0 - frac
-                coin = random_state.random((m, n_layers)) < 0.5
-                for li, arrs in enumerate(layer_arrays):
-                    take[:, arrs] = np.where(whole[:, li:li + 1], coin[:, li:li + 1], take[:, arrs])
             c1 = np.where(take[..., None], p[0], p[1])
             c2 = np.where(take[..., None], p[1], p[0])
             return np.stack([c1, c2]).reshape(2, m, n)
 
     class ProgressiveMutation(Mutation):
-        """Per-gene rate falling linearly over generations; a mutated gene moves one choice;
-        array-wise: with probability 1 - g/G the step applies to the whole layer."""
+        """Per-gene rate falling linearly over the whole search; a mutated gene moves one
+        choice; on array genes, with probability ``layer_move`` the step applies to all
+        arrays of the gene's layer."""
 
         def _do(self, problem, X, *args, random_state=None, **kwargs):
-            frac = min(1.0, state["gen"] / max(1, G - 1))
+            frac = schedule()
             rate = settings.mutation_start + (settings.mutation_end - settings.mutation_start) * frac
             X = np.asarray(X, dtype=np.int64).reshape(len(X), units, 3).copy()
             for k in range(len(X)):
                 hits = np.argwhere(random_state.random((units, 3)) < rate)
                 for u, f in hits:
                     step = 1 if random_state.random() < 0.5 else -1
-                    if granularity == "array" and random_state.random() < 1.0 - frac:
-                        li = cost.layer_of[u]
-                        arrs = layer_arrays[li]
+                    if granularity == "array" and random_state.random() < settings.layer_move:
+                        arrs = layer_arrays[cost.layer_of[u]]
                         X[k, arrs, f] = np.clip(X[k, u, f] + step, 0, sizes[f] - 1)
                     else:
                         X[k, u, f] = np.clip(X[k, u, f] + step, 0, sizes[f] - 1)
@@ -217,29 +273,33 @@ def run_search(evaluator: Evaluator, settings: SearchSettings, granularity: str 
             return _merge(pop[low], survivors)
 
     ref = get_reference_directions("das-dennis", 3, n_partitions=_partitions(settings.population))
-    history: list[dict] = []
-    bar = _progress_bar(G, f"{granularity}-wise", progress)
 
     def callback(algorithm):
-        state["gen"] = algorithm.n_gen
+        if start_gen and algorithm.n_gen == 1:      # the previous phase's population, from the cache
+            return
+        state["gen"] = start_gen + algorithm.n_gen - (1 if start_gen else 0)
+        state["X"] = to_arrays(algorithm.pop.get("X"))
         F = algorithm.opt.get("F")
-        history.append({"generation": int(algorithm.n_gen), "front": int(len(F)),
-                        "best_accuracy": float(1 - F[:, 0].min()), "evaluations": evaluator.evaluations})
+        history.append({"generation": int(state["gen"]), "granularity": granularity, "front": int(len(F)),
+                        "best_accuracy": float(1 - F[:, 0].min()), "evaluations": evaluator.evaluations - before})
+        bar.set_postfix(front=len(F), best_acc=f"{100 * (1 - F[:, 0].min()):.1f}%",
+                        evals=evaluator.evaluations - before, refresh=False)
         bar.update(1)
-        bar.set_postfix(front=len(F), best_acc=f"{100 * (1 - F[:, 0].min()):.1f}%")
+        if evaluator.evaluations - before >= budget:       # budget spent: stop now
+            algorithm.termination.terminate()
+            algorithm.termination.update(algorithm)
 
-    algo = NSGA3(ref_dirs=ref, pop_size=settings.population, sampling=LayerUniformSampling(),
+    if state["X"] is None:
+        sampling = LayerUniformSampling()
+    else:
+        sampling = state["X"].reshape(len(state["X"]), -1)    # already evaluated (cached): no evaluations
+    algo = NSGA3(ref_dirs=ref, pop_size=settings.population, sampling=sampling,
                  crossover=GeneCrossover(), mutation=ProgressiveMutation(), survival=ProtectedSurvival(ref),
                  eliminate_duplicates=True)
-    before = evaluator.evaluations
-    res = minimize(Prob(), algo, ("n_gen", G), seed=settings.seed, callback=callback, verbose=False)
-    bar.close()
-    X = np.atleast_2d(res.X)
-    F = np.atleast_2d(res.F)
-    genomes = to_arrays(X)
-    order = np.lexsort((F[:, 2], F[:, 1], F[:, 0]))
-    genomes, F = _unique_front(genomes[order], F[order])
-    return SearchResult(granularity, genomes, F, evaluator.evaluations - before, history)
+    limit = n_gen if n_gen is not None else settings.max_generations()
+    # a later phase's generation 1 is the previous population, re-scored from the cache
+    minimize(Prob(), algo, ("n_gen", limit + (1 if start_gen else 0)), seed=settings.seed + start_gen,
+             callback=callback, verbose=False)
 
 
 def _merge(a, b):

@@ -19,7 +19,8 @@ from cimsim.errors import CimsimError
 
 KEYS = {"name": str, "description": str, "arch": str, "set": dict, "workload": str, "choices": dict,
         "population": int, "generations": int, "seed": int, "mutation_start": float, "mutation_end": float,
-        "protect_fraction": float, "protect_generations": int, "eval_samples": int, "cost_samples": int,
+        "protect_fraction": float, "protect_generations": int, "evaluations": int, "coarse_generations": int,
+        "layer_move": float, "eval_samples": int, "cost_samples": int,
         "accuracy_drop": float, "verify": bool}
 REQUIRED = ("name", "arch", "workload", "choices")
 
@@ -63,8 +64,11 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
     from cimsim.trace import workload_trace
     from cimsim.trace.workloads_loader import resolve
 
+    from cimsim.studies.evaluate import _set_threads
+
     spec = load_search_spec(path)
     spec.update(overrides or {})
+    _set_threads()    # Numba threads: CIMSIM_NUMBA_THREADS, default 1 (measured faster on the shared machine)
     t0 = time.perf_counter()
     sets = [f"{k}={v}" for k, v in (spec.get("set") or {}).items()]
     arch = load_architecture(spec["arch"], sets)
@@ -94,20 +98,21 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
     n_eval = min(int(spec.get("eval_samples", len(prep.inputs))), len(prep.inputs))
     settings = SearchSettings(choices=spec["choices"], **{k: spec[k] for k in (
         "population", "generations", "seed", "mutation_start", "mutation_end", "protect_fraction",
-        "protect_generations") if k in spec})
+        "protect_generations", "evaluations", "coarse_generations", "layer_move") if k in spec})
     t_setup = time.perf_counter() - t0
     results, walls = {}, {}
     full_eval = Evaluator(hm, prep.inputs, prep.labels, cost, names)     # the whole test set
+    scored: dict = {}                      # accuracies on the search images, shared (each search counts its own)
     for gran in ("layer", "array"):
         t = time.perf_counter()
-        ev = Evaluator(hm, prep.inputs[:n_eval], prep.labels[:n_eval], cost, names)
+        ev = Evaluator(hm, prep.inputs[:n_eval], prep.labels[:n_eval], cost, names, shared=scored)
         res = run_search(ev, settings, gran, progress=progress)
         results[gran] = (res, ev)
         walls[gran] = time.perf_counter() - t
     t_search = sum(walls.values())
     fronts = {}
     for gran, (res, ev) in results.items():
-        fronts[gran] = final_front(ev, full_eval)
+        fronts[gran] = final_front(ev, full_eval, settings.budget())
     verify = bool(spec.get("verify", True))
     rows = {g: front_rows(f, full_eval, arch, trace, cost, verify) for g, f in fronts.items()}
     summary = compare(spec, settings, rows, fronts, cost, full_eval, results, walls, t_setup, t_search,
@@ -116,12 +121,14 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
     return summary
 
 
-def final_front(ev, full_eval) -> dict:
-    """The non-dominated set of everything a search evaluated (its archive), first on the
-    search's evaluation images, then re-ranked with the accuracy on the whole test set."""
+def final_front(ev, full_eval, budget: int | None = None) -> dict:
+    """The non-dominated set of what a search evaluated within its budget (its archive: the
+    first ``budget`` distinct plans scored), first on the search's evaluation images, then
+    re-ranked with the accuracy on the whole test set."""
     from cimsim.search.cim2pq import non_dominated
 
-    genomes = np.array([np.frombuffer(k, dtype=np.int8).reshape(-1, 3) for k in ev.cache], dtype=np.int64)
+    genomes = np.array([np.frombuffer(k, dtype=np.int8).reshape(-1, 3) for k in ev.archive(0, budget)],
+                       dtype=np.int64)
     F = ev(genomes)
     nd = non_dominated(F)
     g = genomes[nd]
@@ -165,7 +172,8 @@ def compare(spec, settings, rows, fronts, cost, full_eval, results, walls, t_set
     out = {"name": spec["name"], "workload": spec["workload"], "arrays": cost.n_arrays,
            "layers": len(cost.layer_arrays),
            "budget": {"population": settings.population, "generations": settings.generations,
-                      "seed": settings.seed},
+                      "evaluations": settings.budget(), "coarse_generations": settings.coarse_generations,
+                      "layer_move": settings.layer_move, "seed": settings.seed},
            "eval_samples": n_eval, "test_samples": n_test,
            "full_precision": {"top1": {"value": 1 - F_full[0], "unit": "1"},
                               "energy": {"value": F_full[1], "unit": "J"}, "latency": {"value": F_full[2], "unit": "s"}},
