@@ -143,6 +143,10 @@ CATEGORY_OF_ROLE = {
     "crossbar": "array", "sram_macro": "array",
     "dac": "dac",
     "buffer": "buffer",
+    # Sub-array peripheries: NeuroSim books them as "other" (SubArray.cpp areaOther,
+    # readDynamicEnergyOther).
+    "row_switch_matrix": "periphery", "column_switch_matrix": "periphery", "column_mux": "periphery",
+    "level_shifter": "periphery",
 }
 
 #: NeuroSim's energy categories: the array's read energy (its word-line charging) is booked with
@@ -150,10 +154,10 @@ CATEGORY_OF_ROLE = {
 #: + multilevelSenseAmp + multilevelSAEncoder + sarADC, for SRAM and RRAM alike); drivers,
 #: interconnect and buffers are "other".
 NEUROSIM_ENERGY = {"adc": "adc", "accum": "accum", "ic": "other", "array": "adc", "dac": "other",
-                   "buffer": "other"}
+                   "buffer": "other", "periphery": "other"}
 #: NeuroSim's area categories: array, ADC, accumulation, interconnect, other.
 NEUROSIM_AREA = {"adc": "adc", "accum": "accum", "ic": "ic", "array": "array", "dac": "other",
-                 "buffer": "other"}
+                 "buffer": "other", "periphery": "other"}
 
 METRIC_LABELS = {
     "tops_per_w": "energy efficiency", "tops": "throughput", "gops": "throughput", "area_mm2": "chip area",
