@@ -292,6 +292,11 @@ class NeuroSimColumnMux(_NeuroSimPeriphery):
     MUX mode; ``SubArray.cpp`` mux and muxDecoder): ``columns / columns_multiplexed`` multiplexers of
     ``columns_multiplexed`` transmission gates select the column each ADC converts.
 
+    - Parameters: array ``rows`` x ``columns`` with ``columns_multiplexed`` per ADC (Param.cpp
+      numColMuxed 8), ``rows_active`` (numRowParallel), the cells' ``r_on_ohm`` / ``r_off_ohm``
+      (Param.cpp resistanceOn 100 kohm, resistanceOff 17 x that), ``read_voltage_V`` (the cell read
+      voltage; Param.cpp gives 0.55 V at 22 nm for this energy), ``driver_sizing`` (sizingfactor_MUX)
+      and ``decoder_activity`` (epsilon).
     - Gate sizing (``Mux::Initialize``, analog): target ``R = R_avg / rows_active x IR_DROP_TOLERANCE``
       (``resMemCellAvg / numRowParallel``), ``W = R_on(1 F) F / (2 R)`` each for NMOS and PMOS, at
       least 1 F.
@@ -431,7 +436,8 @@ class NeuroSimLevelShifter(_NeuroSimPeriphery):
       high-voltage pull-up (``64 x``, ``82 x``); NeuroSim's validated mode doubles the widths in a
       cell 2.5 x 28 F tall, widens the latch and pull-up (IO transistors, L = 270 nm) 2.5 x and
       multiplies the area by alpha (wiring, 1.44): ``h x (w_low + 2.5 (2 w_latch + w_high)) x
-      alpha``; otherwise ``28 F x (w_low + 2 w_latch + w_high)``.
+      alpha``; otherwise ``28 F x (w_low + 2 w_latch + w_high)``. ``validated`` (default true, as
+      Param.cpp's default ``validated = true``) and ``alpha`` (Param.cpp, 1.44) select it.
     - Energy: none in inference (NeuroSim charges it only when writing; its read term is not
       called for 1T1R parallel read).
     - ``write(load_F=0)``: one shifted output (``CalculatePower``, write): the low-voltage stage
