@@ -301,12 +301,35 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
             p["cell_area_F2"] = arrays.cell_area_F2
         _add(arch, "array", "sram_macro", "sram_macro", "sram_cim", p_arr, 1, n_arrays, {**p, **arrays.params.kwargs()})
 
-    # Input drivers: one per row.
-    drv = arrays.input_driver
-    p = {"bits": drv.bits, **drv.params.kwargs()}
-    if arrays.read_voltage is not None:
-        p.setdefault("read_voltage_V", arrays.read_voltage)
-    _add(arch, "array", "dac", "dac", drv.model, p_arr + ("input_driver",), arrays.rows, n_arrays, p)
+    # Sub-array peripheries (NeuroSim V1.4 SubArray.cpp), each only when the file asks for it.
+    if arrays.periphery is not None:
+        dev = arrays.device
+        cell_h = math.sqrt((arrays.cell_area_F2 or 48.0) / 3.0)   # the crossbar's 1:3 cell aspect
+        common = {"rows": arrays.rows, "columns": arrays.columns,
+                  "cell_height_features": cell_h, "cell_width_features": 3.0 * cell_h}
+        resistive = {"rows_active": arrays.active_rows, "r_on_ohm": dev.r_on, "r_off_ohm": dev.resolved_r_off}
+        for key, kind, model, params in arrays.periphery.parts():
+            p = dict(common)
+            per_array = 1
+            if kind == "level_shifter":
+                p = {}
+                per_array = 2 * arrays.rows + arrays.columns     # word, bit and source lines
+            elif key == "row_switch_matrix":
+                p["read_voltage_V"] = arrays.read_voltage
+            elif key == "column_switch_matrix":
+                p.update(resistive)
+            elif key == "column_mux":
+                p.update(resistive, columns_multiplexed=arrays.columns_per_adc, read_voltage_V=arrays.read_voltage)
+            role = "level_shifter" if kind == "level_shifter" else key
+            _add(arch, "array", role, kind, model, p_arr + ("periphery", key), per_array, n_arrays, {**p, **params})
+
+    # Input drivers: one per row (none when the periphery's row switch matrix drives the rows).
+    drv = arrays.row_driver
+    if drv is not None:
+        p = {"bits": drv.bits, **drv.params.kwargs()}
+        if arrays.read_voltage is not None:
+            p.setdefault("read_voltage_V", arrays.read_voltage)
+        _add(arch, "array", "dac", "dac", drv.model, p_arr + ("input_driver",), arrays.rows, n_arrays, p)
 
     # Column read-out.
     r = arrays.readout

@@ -27,14 +27,17 @@ EXPECTED = {
     "adder_tree": ["digital"],
     "bfp_logic": ["gate"],
     "buffer": ["register_file", "sram"],
+    "column_mux": ["neurosim"],
     "crossbar": ["rram"],
     "dac": ["wordline_driver"],
     "dcim": ["sram_adder"],
     "interconnect": ["bus", "htree", "mesh"],
     "io": ["fixed"],
+    "level_shifter": ["neurosim"],
     "sense_amp": ["neurosim"],
     "shift_add": ["digital"],
     "sram_macro": ["sram_cim"],
+    "switch_matrix": ["neurosim_column", "neurosim_row"],
 }
 ALL_MODELS = [(k, m) for k, ms in EXPECTED.items() for m in ms]
 

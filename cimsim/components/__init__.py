@@ -24,6 +24,7 @@ from cimsim.components import (  # noqa: E402,F401
     dcim,
     interconnect,
     io_link,
+    periphery,
     sense_amp,
     shift_add,
     sram_macro,

@@ -11,8 +11,17 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
   ``array.sram_macro`` likewise; with re-programming (the network needs more than one round
   of arrays, ``chip.reprogramming``) plus every array's weights written once per inference
   (assumption: inferences one at a time, each re-writing every round);
-- ``array.dac``: one unit-level drive per driven input level (``input_levels`` sums the
+- ``array.dac`` (absent when the periphery's row switch matrix drives the rows): one unit-level
+  drive per driven input level (``input_levels`` sums the
   digit values driven; a multi-bit unary driver spends one unit per level, ``drive(1)``);
+- ``array.row_switch_matrix`` (``periphery.row_switch_matrix``): per input cycle of each array,
+  ``columns_per_adc`` steps of its DFF register (``reads / row_groups`` input cycles) and, per
+  step, one gate drive per row driven with a 1 (``input_levels``), as NeuroSim V1.4 charges
+  ``wlNewSwitchMatrix.CalculatePower(numColMuxed, ..., activityRowRead)`` once per input cycle;
+- ``array.column_mux`` (``periphery.column_mux``): the same ``columns_per_adc`` steps per input
+  cycle, each switching every multiplexer and decoding once (``mux`` / ``muxDecoder.CalculatePower
+  (numColMuxed)``); the column switch matrix and level shifters cost nothing in inference (NeuroSim
+  charges them only on writes);
 - ``array.adc``: one conversion per column read-out (``conversions``); BFP read-outs at the
   mean number of bits resolved per conversion (``resolved_bits / conversions``, linear between
   whole bit counts: exact for ADC models linear in the bits, e.g. NeuroSim's SAR);
@@ -132,6 +141,26 @@ def array_program_cost(arch: Architecture):
     return ActionCost(a.rows * row.energy_J, a.rows * row.latency_s)
 
 
+def periphery_energy(arch: Architecture, arrays) -> dict[str, float]:
+    """Energy (J) of the sub-array peripheries that act in inference, over the array activities
+    ``arrays`` (:class:`~cimsim.kernels.layer.ArrayActivity`). NeuroSim V1.4 SubArray.cpp: every
+    column-multiplexer step of every input cycle clocks the row switch matrix's DFFs, switches the
+    multiplexers and decodes their address; each row driven with a 1 in the input cycle opens its
+    switch-matrix gates once per step."""
+    rsm, mux = arch.get("array", "row_switch_matrix"), arch.get("array", "column_mux")
+    out: dict[str, float] = {}
+    if rsm is None and mux is None:
+        return out
+    m = arch.arrays.columns_per_adc
+    steps = m * sum(arr.reads // max(1, arr.row_groups) for arr in arrays)
+    if rsm is not None:
+        levels = sum(arr.input_levels for arr in arrays)
+        out["array.row_switch_matrix"] = steps * rsm.model.step().energy_J + m * levels * rsm.model.drive().energy_J
+    if mux is not None:
+        out["array.column_mux"] = steps * mux.model.switch().energy_J
+    return out
+
+
 def adc_energy_at_bits_J(adc, mean_bits: float, top: int) -> float:
     """Energy of one conversion at a mean number of resolved bits (BFP-CIM): linear between the
     two neighbouring whole bit counts, so that the total over conversions is exact for models
@@ -162,7 +191,11 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
         sm = arch.require("array", "sram_macro").model
         for arr in result.arrays:
             add("array.sram_macro", sm.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels))
-    add("array.dac", act["input_levels"] * arch.require("array", "dac").model.drive(levels=1).energy_J)
+    dac = arch.get("array", "dac")
+    if dac is not None:
+        add("array.dac", act["input_levels"] * dac.model.drive(levels=1).energy_J)
+    for name, joules in periphery_energy(arch, result.arrays).items():
+        add(name, joules)
     if a.readout.kind == "adc":
         adc = arch.require("array", "adc").model
         if act["resolved_bits"]:

@@ -78,14 +78,17 @@ def describe_text(arch: Architecture) -> str:
         f"all arrays busy); array cycle {format_si(arch.array_cycle_s, 's')}, "
         f"vector {format_si(arch.vector_latency_s, 's')}",
         "",
-        f"{'component':<20} {'model':<16} {'per parent':>10} {'total':>10} {'area each':>14} {'area total':>14} {'share':>7}",
     ]
+    nw = max([20] + [len(c["name"]) for c in d["components"]])
+    mw = max([16] + [len(c["model"]) for c in d["components"]])
+    lines.append(f"{'component':<{nw}} {'model':<{mw}} {'per parent':>10} {'total':>10} {'area each':>14} "
+                 f"{'area total':>14} {'share':>7}")
     for c in d["components"]:
         lines.append(
-            f"{c['name']:<20} {c['model']:<16} {c['per_parent']:>10,} {c['total']:>10,} "
+            f"{c['name']:<{nw}} {c['model']:<{mw}} {c['per_parent']:>10,} {c['total']:>10,} "
             f"{format_si(c['area_each']['value'], 'm^2'):>14} {format_si(c['area_total']['value'], 'm^2'):>14} "
             f"{100 * c['area_share']['value']:>6.2f}%"
         )
-    lines.append(f"{'total':<20} {'':<16} {'':>10} {'':>10} {'':>14} {format_si(arch.area_m2, 'm^2'):>14} {100.0:>6.2f}%")
+    lines.append(f"{'total':<{nw}} {'':<{mw}} {'':>10} {'':>10} {'':>14} {format_si(arch.area_m2, 'm^2'):>14} {100.0:>6.2f}%")
     lines.append(f"Leakage       {format_si(arch.leakage_W, 'W')}")
     return "\n".join(lines)

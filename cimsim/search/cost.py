@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from cimsim.cost.energy import adc_energy_at_bits_J, layer_energy
+from cimsim.cost.energy import adc_energy_at_bits_J, layer_energy, periphery_energy
 from cimsim.engine.sim import layer_timing
 from cimsim.kernels.planned import simulate_layer_planned
 from cimsim.kernels.readout import Ideal
@@ -29,7 +29,7 @@ from cimsim.mapping.mapper import map_network
 from cimsim.mapping.precision import array_cycle_cycles, array_keys, array_outputs, encoded_columns, input_cycles
 
 PLAN_DEPENDENT = ("array.crossbar", "array.sram_macro", "array.dac", "array.adc", "array.shift_add",
-                  "pe.buffer", "pe.interconnect")
+                  "array.row_switch_matrix", "array.column_mux", "pe.buffer", "pe.interconnect")
 
 
 class CostModel:
@@ -48,7 +48,8 @@ class CostModel:
         self.layer_arrays: list[np.ndarray] = []
         fixed, e_arr, conv, in_bits, cc = [], [], [], [], []
         xb = arch.get("array", "crossbar") or arch.get("array", "sram_macro")
-        dac = arch.require("array", "dac").model.drive(levels=1).energy_J
+        drv = arch.get("array", "dac")
+        dac = drv.model.drive(levels=1).energy_J if drv is not None else 0.0
         sa = arch.require("array", "shift_add").model.shift_add().energy_J
         self.timing = []
         self.adc = arch.require("array", "adc").model
@@ -72,7 +73,8 @@ class CostModel:
                                                Ideal(), samples=slice(0, n))
                     for k, arr in enumerate(r.arrays):
                         E[k, ii, wi] = (xb.model.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels)
-                                        + arr.input_levels * dac + arr.conversions * sa)
+                                        + arr.input_levels * dac + arr.conversions * sa
+                                        + sum(periphery_energy(arch, [arr]).values()))
                         C[k, ii, wi] = arr.conversions
                     real_rows = [int((lm.groups[g].row_layout[r_ * lm.rows_per_array:(r_ + 1) * lm.rows_per_array]
                                       >= 0).sum()) for g, r_, _ in keys]

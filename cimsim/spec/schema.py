@@ -19,7 +19,8 @@ Every physical quantity is written with its unit in the file and held in SI here
             device {kind rram|pcm|fefet|sram, r_on, r_off | on_off_ratio},
             read_voltage, read_pulse,
             input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
-            shift_add {model, bits, count}, dcim {model, bits, count}  (HCiM, sense amps only)
+            shift_add {model, bits, count}, dcim {model, bits, count}  (HCiM, sense amps only),
+            periphery {row_switch_matrix, column_switch_matrix, column_mux, level_shifters}  (optional)
     mapping: {conv_unroll}
     timing: {accounting event | neurosim_serial, params}
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -353,6 +354,48 @@ class DCiM(Section):
     params: ComponentParams = ComponentParams()
 
 
+class PeripheryPart(Section):
+    """One sub-array periphery circuit: its component ``model`` (default: the NeuroSim V1.4 model of
+    its kind) and the model's ``params`` (see ``cimsim describe --models``)."""
+
+    model: str | None = None
+    params: ComponentParams = ComponentParams()
+
+
+class ArrayPeriphery(Section):
+    """Sub-array peripheries of a 1T1R array read in parallel that NeuroSim V1.4 models
+    (``SubArray.cpp``; :mod:`cimsim.components.periphery`), each optional and absent by default:
+
+    - ``row_switch_matrix``: per row, the gates passing the access and read voltages and a DFF
+      holding the row's input bit (kind ``switch_matrix``, model ``neurosim_row``);
+    - ``column_switch_matrix``: the source-line gates and DFFs used to write the array (kind
+      ``switch_matrix``, model ``neurosim_column``; area and leakage only);
+    - ``column_mux``: the analog column multiplexers in front of the ADCs and their decoder (kind
+      ``column_mux``, model ``neurosim``; needs ADCs shared over several columns);
+    - ``level_shifters``: a write level shifter on every word, bit and source line (kind
+      ``level_shifter``, model ``neurosim``; NeuroSim adds them when the write voltage exceeds
+      1.5 V; area only).
+    """
+
+    row_switch_matrix: PeripheryPart | None = None
+    column_switch_matrix: PeripheryPart | None = None
+    column_mux: PeripheryPart | None = None
+    level_shifters: PeripheryPart | None = None
+
+    #: key -> (component kind, default model)
+    PARTS: ClassVar[dict[str, tuple[str, str]]] = {"row_switch_matrix": ("switch_matrix", "neurosim_row"),
+             "column_switch_matrix": ("switch_matrix", "neurosim_column"),
+             "column_mux": ("column_mux", "neurosim"),
+             "level_shifters": ("level_shifter", "neurosim")}
+
+    def parts(self):
+        """(key, kind, model, params) of every part present, in a fixed order."""
+        for key, (kind, model) in self.PARTS.items():
+            part = getattr(self, key)
+            if part is not None:
+                yield key, kind, part.model or model, part.params.kwargs()
+
+
 class Arrays(Section):
     """The arrays of one PE: crossbars or SRAM CIM macros, all alike."""
 
@@ -372,15 +415,35 @@ class Arrays(Section):
         "while the next read proceeds (ISAAC, MICRO'16 §IV); False: every column-multiplexer step is a "
         "read followed by a conversion (NeuroSim's read-out)",
     )
-    input_driver: InputDriver = InputDriver()
+    input_driver: InputDriver | None = Field(
+        None, description="row input drivers (default: 1-bit wordline drivers); none when the periphery's "
+        "row switch matrix drives the rows")
     readout: Readout
     shift_add: ShiftAdd = ShiftAdd()
     dcim: DCiM | None = Field(None, description="HCiM digital CiM scale-factor array (sense-amp read-out only); "
                               "replaces the shift-add")
+    periphery: ArrayPeriphery | None = Field(
+        None, description="sub-array peripheries NeuroSim models (switch matrices, column multiplexer and "
+        "decoder, write level shifters); absent: none")
     params: ComponentParams = ComponentParams()
 
     @model_validator(mode="after")
     def _check(self):
+        if self.periphery is not None:
+            present = [k for k, *_ in self.periphery.parts()]
+            if self.periphery.row_switch_matrix is not None and self.input_driver is not None:
+                raise inconsistent("input_driver", "the periphery's row switch matrix drives the rows (NeuroSim "
+                                   "V1.4 SubArray.cpp: its gates pass the read and access voltages to every "
+                                   "row), so a separate input driver would count the row drive twice; expected "
+                                   "no input_driver with periphery.row_switch_matrix, found one")
+            if present and self.kind != "crossbar":
+                raise inconsistent(f"periphery.{present[0]}", f"the NeuroSim sub-array peripheries drive a 1T1R "
+                                   f"crossbar; expected kind crossbar with them, found '{self.kind}'")
+            if self.periphery.column_mux is not None and (self.readout.kind != "adc" or self.columns_per_adc < 2):
+                raise inconsistent("periphery.column_mux", "a column multiplexer selects one of several columns per "
+                                   "ADC; expected an ADC read-out with columns_per_adc of 2 or more, found "
+                                   + (f"'{self.readout.kind}' read-out" if self.readout.kind != "adc"
+                                      else f"{self.columns_per_adc} column per ADC"))
         if self.dcim is not None and self.readout.kind != "sense_amp":
             raise inconsistent("dcim", f"a DCiM scale-factor array accumulates sense-amplifier outputs (HCiM); "
                                        f"expected readout.kind sense_amp with it, found '{self.readout.kind}'")
@@ -413,6 +476,16 @@ class Arrays(Section):
         return self
 
     # Resolved values -------------------------------------------------------------------
+    @property
+    def row_driver(self) -> InputDriver | None:
+        """The row input drivers: ``input_driver``, the default 1-bit wordline drivers when it is
+        absent, none when the periphery's row switch matrix drives the rows."""
+        if self.input_driver is not None:
+            return self.input_driver
+        if self.periphery is not None and self.periphery.row_switch_matrix is not None:
+            return None
+        return InputDriver()
+
     @property
     def active_rows(self) -> int:
         return self.rows_active or self.rows

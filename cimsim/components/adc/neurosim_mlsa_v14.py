@@ -20,6 +20,13 @@ from cimsim.components.adc._base import ADC
 from cimsim.components.base import ActionCost, Technology
 from cimsim.components.registry import register
 from cimsim.components.sense_amp import COLUMN_TERM, POWER_PER_LEVEL_UW
+from cimsim.components.neurosim_gates import (
+    CELL_HEIGHT_F as _CELL_HEIGHT_F,
+    GAP_GATE_POLY_F,
+    PTM_22NM,
+    junction_caps,
+)
+from cimsim.components.neurosim_gates import gate_width_F as _gate_width_F
 from cimsim.components.technology import (
     MIN_NMOS_WIDTH_F,
     WIRE_CAP_F_PER_M,
@@ -27,17 +34,6 @@ from cimsim.components.technology import (
     neurosim_flavor,
 )
 from cimsim.errors import CimsimError
-
-#: PTM 22 nm device data NeuroSim V1.4 uses (``Technology.cpp``, featureSizeInNano 22):
-#: supply (V), ideal gate capacitance and fringe capacitance per transistor width (F/m), and the
-#: P/N width ratio ``pnSizeRatio = I_on,N / I_on,P`` (uA/um at 300 K). The gate overlap
-#: capacitance is ``0.2 * capIdealGate`` (nodes >= 22 nm); the junction capacitances follow
-#: BSIM4 defaults (``Technology.cpp``: cjd 1e-3 F/m^2, cjswd 2.5e-10 F/m, cjswgd 0.5e-10 F/m,
-#: grading 0.5 / 0.33 / 0.33, built-in potential 0.9 V).
-PTM_22NM: dict[str, dict[str, float]] = {
-    "LSTP": {"vdd": 0.85, "cap_ideal_gate": 5.245e-10, "cap_fringe": 8.004e-10, "pn_ratio": 791.9 / 600.2},
-    "HP": {"vdd": 0.85, "cap_ideal_gate": 3.287e-10, "cap_fringe": 4.532e-10, "pn_ratio": 1.50e3 / 1.32e3},
-}
 
 #: Read voltage at the sense-amplifier/column interface per node (``CalculatePower``, 22 nm: 0.55 V).
 VREAD_INTERFACE_V: dict[int, float] = {22: 0.55}
@@ -61,14 +57,6 @@ LATENCY_22NM: dict[str, tuple[tuple[tuple[float, str, float, float], ...], tuple
                 (4.5e-15, 0.47e-9, 0.1e6, 12.7e3)),
 }
 
-# NeuroSim layout constants (constant.h): drain width 2.8 F between gate polys, poly width 1 F
-# (contacted poly pitch CPP = 3.8 F), standard-cell height 28 F, 3.5 F between P and N diffusions,
-# poly extension 1 F and field-poly gap 1.6 F; minimum NMOS width MIN_NMOS_SIZE F (cimsim's
-# MIN_NMOS_WIDTH_F).
-_GAP_GATE_POLY_F = 2.8
-_CPP_F = 1.0 + _GAP_GATE_POLY_F
-_CELL_HEIGHT_F = 28.0
-_DIFF_HEIGHT_F = _CELL_HEIGHT_F - 3.5 - (1.0 + 1.6 / 2) * 2
 _SUPPORTED_NODE_NM = 22
 
 
@@ -82,31 +70,10 @@ def _piecewise(pieces, x: float) -> float:
 def _inverter_caps(f_m: float, width_m: float, cap_gate_per_m: float, vdd: float) -> tuple[float, float]:
     """Gate and drain (junction) capacitance of one unfolded planar transistor of width ``width_m``
     (``formula.cpp`` CalculateGateCap and the INV case of CalculateGateCapacitance)."""
-    cj = 1e-3 / math.sqrt(1 + vdd / 0.9)
-    csw = 2.5e-10 / (1 + vdd / 0.9) ** 0.33
-    cdc = 0.5e-10 / (1 + vdd / 0.9) ** 0.33
-    drain_w = _GAP_GATE_POLY_F * f_m
+    cj, csw, cdc = junction_caps(vdd)
+    drain_w = GAP_GATE_POLY_F * f_m
     junction = drain_w * width_m * cj + (2 * drain_w + width_m) * csw + width_m * cdc
     return cap_gate_per_m * width_m, junction
-
-
-def _gate_width_F(kind: str, inputs: int, wn_F: float, wp_F: float) -> float:
-    """Width (in F) of a planar standard cell 28 F tall (``formula.cpp`` CalculateGateArea, bulk):
-    a transistor wider than its share of the diffusion height is folded."""
-    ratio = wp_F / (wp_F + wn_F)
-    widths = []
-    folded = False
-    for w, share in ((wp_F, ratio), (wn_F, 1 - ratio)):
-        max_w = share * _DIFF_HEIGHT_F
-        if w <= max_w:
-            widths.append(2 * _CPP_F)
-        else:
-            folded = True
-            widths.append((math.ceil(w / max_w) + 1) * _CPP_F)
-    unit = max(widths)
-    if kind == "inv":
-        return unit
-    return unit * inputs - (0 if folded else (inputs - 1) * _CPP_F)
 
 
 @register
