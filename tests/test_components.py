@@ -22,7 +22,7 @@ T22 = Technology(22, 0.8, 1e9, "LSTP")
 T28 = Technology(28, 0.9, 1e9, "LSTP")
 
 EXPECTED = {
-    "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_mlsa_v14", "neurosim_sar", "table", "zigzag_aimc"],
+    "adc": ["charge_sharing_flash", "linear_per_bit", "murmann", "neurosim_flash", "neurosim_mlsa_v14", "neurosim_sar", "table", "zigzag_aimc"],
     "adder": ["ripple"],
     "adder_tree": ["digital"],
     "bfp_logic": ["gate"],
@@ -221,6 +221,19 @@ def test_shift_add_by_hand():
     assert s.area_m2 == pytest.approx(16 * (A_FA + A_DFF), rel=1e-12)
     half = create("shift_add", "digital", T28, bits=16, activity=0.15, register_activity=0.5)
     assert half.shift_add().energy_J == pytest.approx(16 * (0.15 * E_FA + 0.5 * E_DFF), rel=1e-12)
+
+
+def test_shift_add_published_figures():
+    """ISAAC Table 6: 4 shift-and-add units per IMA, 0.2 mW and 240 um^2 together, one add per
+    conversion of its 8 ADCs at 1.2 GS/s: 0.2 mW / 9.6e9 /s = 0.02083 pJ; the latency stays the
+    gate model's (a 16-bit ripple adder in whole cycles)."""
+    gate = create("shift_add", "digital", T28, bits=16)
+    pub = create("shift_add", "digital", T28, bits=16, energy_per_op_J=0.2e-3 / 9.6e9, unit_area_m2=60e-12)
+    assert pub.shift_add().energy_J == pytest.approx(2.0833e-14, rel=1e-4)
+    assert pub.area_m2 == pytest.approx(60e-12, rel=1e-12)
+    assert pub.shift_add().latency_s == gate.shift_add().latency_s
+    with pytest.raises(CimsimError, match="energy_per_op_J"):
+        create("shift_add", "digital", T28, bits=16, energy_per_op_J=-1.0)
 
 
 # ---------------------------------------------------------------- analog periphery
