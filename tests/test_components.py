@@ -373,3 +373,19 @@ def test_crossbar_published_read_power():
             == pytest.approx(90e-12, rel=1e-12))
     with pytest.raises(CimsimError, match="not both"):
         create("crossbar", "rram", T28, read_power_W=0.3e-3, include_cell_current=True)
+
+
+def test_wordline_driver_pulse_counter_by_hand():
+    """A 4-bit pulse counter per row (Sinangil macro, CiMLoop's structure): a full count 0..15
+    flips 15 + 7 + 3 + 1 = 26 bits in 15 steps, each a DFF (3 ND2 caps) and an XOR2; per pulse
+    (26 / 15) x (E_DFF + E_XOR2), on top of the driver's unit energy; area 4 x (A_DFF + A_XOR2)."""
+    plain = create("dac", "wordline_driver", T28, bits=4)
+    counted = create("dac", "wordline_driver", T28, bits=4, counter_bits=4)
+    step = 26 / 15 * (E_DFF + 0.8505e-15)     # XOR2: 1.05 fF x 0.81 V^2
+    assert counted.counter_step_J == pytest.approx(step, rel=1e-12)
+    for v in (0, 1, 9, 15):
+        assert counted.drive(levels=v).energy_J == pytest.approx(plain.drive(levels=v).energy_J + v * step, rel=1e-12)
+    g = counted.gates
+    assert counted.area_m2 == pytest.approx(plain.area_m2 + 4 * (g.dff_area_m2 + g.xor2_area_m2), rel=1e-12)
+    assert create("dac", "wordline_driver", T28, bits=4, counter_bits=1).counter_step_J == pytest.approx(
+        E_DFF + 0.8505e-15, rel=1e-12)   # a 1-bit counter flips its one bit every step

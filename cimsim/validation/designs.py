@@ -66,20 +66,22 @@ FIXES: list[dict[str, str]] = [
                "per access.",
      "effect": "1-bit drivers (every other design) unchanged; the Sinangil macro's driver energy / 15."},
     {"title": "Charge-sharing read-out of the Sinangil macro",
-     "commit": "af6425a (model), the validation commit after (architecture, operating points)",
+     "commit": "af6425a (read-out model), 18a565e (architecture, operating points), the pulse-counter commit after",
      "reason": "The macro merges a 4-bit weight's 4 bit columns by charge sharing on binary-weighted "
                "computation caps (the flash comparators' own caps) and converts once per weight [SIN21]; "
                "cimsim converted and shift-added each bit column (64 conversions and 64 shift-adds per "
                "access instead of 16) with a NeuroSim flash that had no computation caps or reference. "
                "New: arrays.charge_sharing (16 columns of 4-bit digits over 64 bit columns of 1-bit "
                "cells), ADC model charge_sharing_flash (15 unit caps of 1 fF after [CIMLOOP], 15 NeuroSim "
-               "comparators, a reference ladder as static power), unsigned weight codes (offset, "
+               "comparators, a reference ladder as static power), a 4-bit pulse counter per row in the input "
+               "driver (counter_bits, CiMLoop's structure), unsigned weight codes (offset, "
                "corrected digitally), and the published operating points of Table I (output value "
                "0 / 6 / 15) as three designs instead of uniform random data against the title's 351.",
-     "effect": "Sinangil: 2.21 -> 1.91 pJ per access on uniform random data (926.8 -> 1070 TOPS/W; "
-               "conversions 0.34 -> 0.26 pJ, shift-adds 0.52 -> 0.13 pJ, ladder +0.18 pJ); at Table I's "
-               "points 0.72 / 1.66 / 3.11 pJ against 3.35 / 5.83 / 7.81 pJ measured (+369 / +252 / "
-               "+151 %): the missing energy is data-independent. Other designs unchanged."},
+     "effect": "Sinangil: 2.21 -> 2.20 pJ per access on uniform random data (926.8 -> 932.1 TOPS/W; "
+               "conversions 0.34 -> 0.26 pJ, shift-adds 0.52 -> 0.13 pJ, ladder +0.18 pJ, pulse counters "
+               "+0.29 pJ); at Table I's points 0.72 / 1.88 / 3.67 pJ against 3.35 / 5.83 / 7.81 pJ "
+               "measured (+369 / +210 / +113 %): most of the missing energy is data-independent. Other "
+               "designs unchanged."},
     {"title": "Cells laid out in the technology node, as NeuroSim does",
      "commit": "8ef7025",
      "reason": "NeuroSim (SubArray.cpp) sizes 1T1R and SRAM cells with tech.featureSize, the node; cimsim "
@@ -152,7 +154,7 @@ FIXES: list[dict[str, str]] = [
      "effect": "ISAAC: crossbar 0.02 -> 4.6 W, power 52.8 -> 57.4 W, power efficiency 732.7 -> "
                "674.8 GOPS/s/W (+92 -> +77 %). Other designs unchanged (parameter absent)."},
     {"title": "ISAAC's shift-and-add units at Table 6's figures",
-     "commit": "83762e5 (model), the validation commit after (architecture)",
+     "commit": "83762e5 (model), 18a565e (architecture)",
      "reason": "ISAAC's architecture charged a gate-built 32-bit adder per conversion, one per "
                "crossbar (4.0 W and 5.5 mm^2 for the chip); Table 6 lists 4 16-bit shift-and-add units "
                "per IMA drawing 0.2 mW and 240 um^2 together (0.4 W and 0.48 mm^2 for the chip). The "
@@ -457,13 +459,14 @@ _SIN_COMMON = (
     "What cimsim charges per 5.5 ns access of 1024 4b x 4b MACs (2048 operations, the count that "
     "gives the title's 372.4 GOPS): the 64 bit columns' read bitlines recharged (ZigZag-IMC cell "
     "capacitance, 0.154 pJ), one read-wordline charge of 64 bit-column cells per input pulse "
-    "(2.4 fJ per pulse and row), the pulse drivers, 16 charge-sharing flash conversions "
+    "(2.4 fJ per pulse and row), the pulse drivers and a 4-bit pulse counter per row stepping once per pulse "
+    "(CiMLoop's structure; 0.67 fJ per pulse and row together), 16 charge-sharing flash conversions "
     "(charge_sharing_flash: 15 unit caps of 1 fF reset, 9.6 fJ; 15 NeuroSim comparators, 6.3 fJ; "
     "15.9 fJ each, 0.255 pJ), the reference ladder's static current (20 kohm, 40 uA at 0.8 V, "
     "0.176 pJ per access) and 16 12-bit shift-adds outside the macro (0.130 pJ). Against [SIN21] Table I at 0.8 V ([CIMLOOP] transcription: "
     "610.5 / 351 / 262.3 TOPS/W at output value 0 / 6 / 15, i.e. 3.35 / 5.83 / 7.81 pJ per "
-    "access), the data-dependent energy is half the measured (cimsim 2.39 pJ from output 0 to 15, "
-    "measured 4.45 pJ) and the data-independent energy a fifth (cimsim 0.72 pJ at output 0, "
+    "access), the data-dependent energy is two thirds of the measured (cimsim 2.96 pJ from output 0 "
+    "to 15, measured 4.45 pJ) and the data-independent energy a fifth (cimsim 0.72 pJ at output 0, "
     "measured 3.35 pJ): ~2.6 pJ per access that does not depend on the data is not modelled. Its "
     "circuits are named in the paper's abstract but not sized in any source found (the 16 flash "
     "ADCs' comparators and references beyond NeuroSim's sense amplifier, the pulse counters and "
@@ -471,14 +474,14 @@ _SIN_COMMON = (
     "model of this macro reaches 3.36 pJ at output 0 only with a 3.5x calibration of its ADC "
     "energy fitted to Table I (ADC_ENERGY_SCALE), which cimsim does not adopt (no factor fitted to "
     "a published total). On uniform random 4-bit inputs and normally distributed weights cimsim "
-    "gives 1070 TOPS/W (1.91 pJ per access).")
+    "gives 932 TOPS/W (2.20 pJ per access).")
 _SIN_GAP = ("Unmodelled data-independent macro energy (output value 6: each input at full scale with "
-            "probability 0.4, every weight at its largest code; cimsim 1.66 pJ per access against "
+            "probability 0.4, every weight at its largest code; cimsim 1.88 pJ per access against "
             "5.83 pJ). " + _SIN_COMMON)
 _SIN_GAP0 = ("Unmodelled data-independent macro energy (output value 0: no input pulses; cimsim 0.72 pJ "
              "per access against 3.35 pJ). " + _SIN_COMMON)
 _SIN_GAP15 = ("Unmodelled data-independent macro energy (output value 15: every input and weight at "
-              "full scale; cimsim 3.11 pJ per access against 7.81 pJ). " + _SIN_COMMON)
+              "full scale; cimsim 3.67 pJ per access against 7.81 pJ). " + _SIN_COMMON)
 _SIN_NOTES = (
     "Operating points: [SIN21] Table I gives the energy efficiency at 0.8 V for output values 0 "
     "(best case, 610.5 TOPS/W), 6 (351 TOPS/W, the title's figure) and 15 (worst case, "
@@ -487,8 +490,8 @@ _SIN_NOTES = (
     "bitline discharge. cimsim runs each point as a dense workload with every weight at its "
     "largest code and each input at full scale (15 pulses) with probability 0 / 0.4 / 1, so that "
     "the mean output is 0 / 6 / 15 of the macro's 0-15 scale. Area (no row: the breakdown is a "
-    "transcription): cimsim's macro is 1010 um^2 (cells 111, 16 converters 616, of which the "
-    "computation caps 141, shift-adds 263, drivers 21) against 2556 um^2 in [CIMLOOP]'s "
+    "transcription): cimsim's macro is 1223 um^2 (cells 111, 16 converters 616, of which the "
+    "computation caps 141, shift-adds 263, drivers and pulse counters 234) against 2556 um^2 in [CIMLOOP]'s "
     "transcription of section IV (CIM circuitry 1596, original macro 800, caps 160 um^2).")
 
 
