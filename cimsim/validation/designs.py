@@ -66,7 +66,7 @@ FIXES: list[dict[str, str]] = [
                "per access.",
      "effect": "1-bit drivers (every other design) unchanged; the Sinangil macro's driver energy / 15."},
     {"title": "Charge-sharing read-out of the Sinangil macro",
-     "commit": "af6425a (read-out model), 18a565e (architecture, operating points), the pulse-counter commit after",
+     "commit": "af6425a (read-out model), 18a565e (architecture, operating points), 636e1f1 (pulse counters)",
      "reason": "The macro merges a 4-bit weight's 4 bit columns by charge sharing on binary-weighted "
                "computation caps (the flash comparators' own caps) and converts once per weight [SIN21]; "
                "cimsim converted and shift-added each bit column (64 conversions and 64 shift-adds per "
