@@ -296,7 +296,10 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
             p["write_energy_J"] = dev.write_energy
         _add(arch, "array", "crossbar", "crossbar", "rram", p_arr, 1, n_arrays, {**p, **arrays.params.kwargs()})
     else:
-        p = {"rows": arrays.rows, "columns": arrays.columns}
+        # Charge sharing: each merged column is bits_per_cell 1-bit bit columns (wordlines,
+        # bitlines and cells are the bit columns').
+        bit_columns = arrays.columns * (arrays.bits_per_cell if arrays.charge_sharing else 1)
+        p = {"rows": arrays.rows, "columns": bit_columns}
         if arrays.cell_area_F2 is not None:
             p["cell_area_F2"] = arrays.cell_area_F2
         _add(arch, "array", "sram_macro", "sram_macro", "sram_cim", p_arr, 1, n_arrays, {**p, **arrays.params.kwargs()})

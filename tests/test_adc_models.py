@@ -253,3 +253,36 @@ def test_bits_resolved_out_of_range(model):
     for bad in (0, adc.bits + 1):
         with pytest.raises(CimsimError, match="bits_resolved"):
             adc.convert(bits_resolved=bad)
+
+
+# ---------------------------------------------------------------- charge-sharing flash (Sinangil JSSC'21)
+T7_08 = Technology(7, 0.8, 2e9, "LSTP")
+
+
+def test_charge_sharing_flash_by_hand():
+    """4-bit flash over a 4-bit weight's 4 bit columns at 7 nm LSTP, 0.8 V:
+    caps 15 x 1 fF x 0.64 V^2 = 9.6 fJ; comparators 15 x 0.4211 uW (NeuroSim voltage mode, 7 nm
+    LSTP) x 1 ns = 6.3165 fJ; ladder 0.64 V^2 / 20 kohm / 16 ADCs = 2 uW static per ADC;
+    area 15 x 112 x (10.6 x 34 x 49 nm^2 = 0.0176596 um^2) + 15 fF / 1.7 fF/um^2 = 38.49 um^2."""
+    adc = create("adc", "charge_sharing_flash", T7_08, bits=4)
+    assert adc.capacitor_energy_J == pytest.approx(9.6e-15, rel=1e-12)
+    assert adc.comparator_energy_J == pytest.approx(6.3165e-15, rel=1e-12)
+    assert adc.convert().energy_J == pytest.approx(15.9165e-15, rel=1e-12)
+    assert adc.convert().latency_s == pytest.approx(1e-9)
+    assert adc.leakage_W == pytest.approx(2e-6, rel=1e-12)
+    assert adc.area_m2 == pytest.approx(15 * 112 * 10.6 * 34 * 49e-18 + 15e-15 / 1.7e-3, rel=1e-12)
+    # a flash fires every comparator: resolving fewer bits costs the same
+    assert adc.convert(bits_resolved=2).energy_J == adc.convert().energy_J
+
+
+def test_charge_sharing_flash_scales_with_weight_bits_and_swing():
+    two = create("adc", "charge_sharing_flash", T7_08, bits=4, weight_columns=2)   # 3 unit caps
+    assert two.capacitor_energy_J == pytest.approx(3 * 1e-15 * 0.64, rel=1e-12)
+    half = create("adc", "charge_sharing_flash", T7_08, bits=4, cap_swing=0.5)
+    assert half.capacitor_energy_J == pytest.approx(4.8e-15, rel=1e-12)
+    shared = create("adc", "charge_sharing_flash", T7_08, bits=4, adcs_per_ladder=1, ladder_resistance_ohm=64e3)
+    assert shared.leakage_W == pytest.approx(1e-5, rel=1e-12)
+    with pytest.raises(CimsimError, match="weight_columns"):
+        create("adc", "charge_sharing_flash", T7_08, bits=4, weight_columns=9)
+    with pytest.raises(CimsimError, match="cap_swing"):
+        create("adc", "charge_sharing_flash", T7_08, bits=4, cap_swing=1.5)

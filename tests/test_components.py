@@ -22,7 +22,7 @@ T22 = Technology(22, 0.8, 1e9, "LSTP")
 T28 = Technology(28, 0.9, 1e9, "LSTP")
 
 EXPECTED = {
-    "adc": ["linear_per_bit", "murmann", "neurosim_flash", "neurosim_mlsa_v14", "neurosim_sar", "table", "zigzag_aimc"],
+    "adc": ["charge_sharing_flash", "linear_per_bit", "murmann", "neurosim_flash", "neurosim_mlsa_v14", "neurosim_sar", "table", "zigzag_aimc"],
     "adder": ["ripple"],
     "adder_tree": ["digital"],
     "bfp_logic": ["gate"],
@@ -226,6 +226,19 @@ def test_shift_add_by_hand():
     assert half.shift_add().energy_J == pytest.approx(16 * (0.15 * E_FA + 0.5 * E_DFF), rel=1e-12)
 
 
+def test_shift_add_published_figures():
+    """ISAAC Table 6: 4 shift-and-add units per IMA, 0.2 mW and 240 um^2 together, one add per
+    conversion of its 8 ADCs at 1.2 GS/s: 0.2 mW / 9.6e9 /s = 0.02083 pJ; the latency stays the
+    gate model's (a 16-bit ripple adder in whole cycles)."""
+    gate = create("shift_add", "digital", T28, bits=16)
+    pub = create("shift_add", "digital", T28, bits=16, energy_per_op_J=0.2e-3 / 9.6e9, unit_area_m2=60e-12)
+    assert pub.shift_add().energy_J == pytest.approx(2.0833e-14, rel=1e-4)
+    assert pub.area_m2 == pytest.approx(60e-12, rel=1e-12)
+    assert pub.shift_add().latency_s == gate.shift_add().latency_s
+    with pytest.raises(CimsimError, match="energy_per_op_J"):
+        create("shift_add", "digital", T28, bits=16, energy_per_op_J=-1.0)
+
+
 # ---------------------------------------------------------------- analog periphery
 def test_sense_amp_by_hand():
     s = create("sense_amp", "neurosim", Technology(22, 0.85, 1e9, "LSTP"))
@@ -363,3 +376,19 @@ def test_crossbar_published_read_power():
             == pytest.approx(90e-12, rel=1e-12))
     with pytest.raises(CimsimError, match="not both"):
         create("crossbar", "rram", T28, read_power_W=0.3e-3, include_cell_current=True)
+
+
+def test_wordline_driver_pulse_counter_by_hand():
+    """A 4-bit pulse counter per row (Sinangil macro, CiMLoop's structure): a full count 0..15
+    flips 15 + 7 + 3 + 1 = 26 bits in 15 steps, each a DFF (3 ND2 caps) and an XOR2; per pulse
+    (26 / 15) x (E_DFF + E_XOR2), on top of the driver's unit energy; area 4 x (A_DFF + A_XOR2)."""
+    plain = create("dac", "wordline_driver", T28, bits=4)
+    counted = create("dac", "wordline_driver", T28, bits=4, counter_bits=4)
+    step = 26 / 15 * (E_DFF + 0.8505e-15)     # XOR2: 1.05 fF x 0.81 V^2
+    assert counted.counter_step_J == pytest.approx(step, rel=1e-12)
+    for v in (0, 1, 9, 15):
+        assert counted.drive(levels=v).energy_J == pytest.approx(plain.drive(levels=v).energy_J + v * step, rel=1e-12)
+    g = counted.gates
+    assert counted.area_m2 == pytest.approx(plain.area_m2 + 4 * (g.dff_area_m2 + g.xor2_area_m2), rel=1e-12)
+    assert create("dac", "wordline_driver", T28, bits=4, counter_bits=1).counter_step_J == pytest.approx(
+        E_DFF + 0.8505e-15, rel=1e-12)   # a 1-bit counter flips its one bit every step

@@ -15,7 +15,7 @@ Every physical quantity is written with its unit in the file and held in SI here
         pes:
           count, buffer, interconnect, accumulator
           arrays:
-            count, kind (crossbar | sram_macro), rows, columns, bits_per_cell, rows_active,
+            count, kind (crossbar | sram_macro), rows, columns, bits_per_cell, rows_active, charge_sharing,
             device {kind rram|pcm|fefet|sram, r_on, r_off | on_off_ratio},
             read_voltage, read_pulse,
             input_driver {model, bits}, readout {kind adc|sense_amp, model, bits, count, columns_per_adc},
@@ -415,6 +415,13 @@ class Arrays(Section):
         "while the next read proceeds (ISAAC, MICRO'16 §IV); False: every column-multiplexer step is a "
         "read followed by a conversion (NeuroSim's read-out)",
     )
+    charge_sharing: bool = Field(
+        False,
+        description="SRAM macros only: each column holds a bits_per_cell-bit weight digit as bits_per_cell "
+        "1-bit cell columns whose bitlines are merged by charge sharing on binary-weighted capacitors "
+        "before one conversion (Sinangil et al., JSSC 2021); 'columns' counts the merged columns, the "
+        "macro has columns x bits_per_cell bit columns",
+    )
     input_driver: InputDriver | None = Field(
         None, description="row input drivers (default: 1-bit wordline drivers); none when the periphery's "
         "row switch matrix drives the rows")
@@ -453,8 +460,12 @@ class Arrays(Section):
             raise inconsistent("device.kind", f"an sram_macro array needs device kind 'sram', found '{self.device.kind}'")
         if self.kind == "crossbar" and self.device.kind == "sram":
             raise inconsistent("device.kind", "a crossbar needs a resistive device (rram, pcm, fefet); found 'sram' (use kind: sram_macro)")
-        if self.device.kind == "sram" and self.bits_per_cell != 1:
-            raise inconsistent("bits_per_cell", f"an SRAM cell holds 1 bit, found bits_per_cell {self.bits_per_cell}")
+        if self.charge_sharing and self.kind != "sram_macro":
+            raise inconsistent("charge_sharing", f"charge sharing merges the 1-bit columns of an SRAM macro; "
+                                                 f"expected kind sram_macro with it, found '{self.kind}'")
+        if self.device.kind == "sram" and self.bits_per_cell != 1 and not self.charge_sharing:
+            raise inconsistent("bits_per_cell", f"an SRAM cell holds 1 bit, found bits_per_cell {self.bits_per_cell} "
+                                                f"(a multi-bit column of 1-bit cells needs charge_sharing: true)")
         if self.kind == "crossbar":
             for key in ("read_voltage", "read_pulse"):
                 if getattr(self, key) is None:

@@ -8,7 +8,9 @@ Workloads:
   (``rows x R`` inputs by ``weight columns x C`` outputs, ``R x C`` = arrays on the chip),
   run on ``vectors`` input vectors of uniformly distributed unsigned codes (about half of the
   input bits are ones) with normally distributed signed weights: the peak-rate operating
-  point that chip papers quote.
+  point that chip papers quote; or, for a design with an ``input_fraction`` (a macro paper's
+  operating point by output value), every weight at its largest code and each input at full
+  scale with that probability, else 0.
 
 Weight copies for NeuroSim's pipeline (``Design.copies == "neurosim_pipeline"``) follow
 NeuroSim V1.4 ``Chip.cpp`` ``ChipDesignInitialize``: the speed-up degree is capped at
@@ -89,8 +91,12 @@ def neurosim_pipeline_copies(trace, speed_up_degree: int = 8) -> dict[str, int]:
     return {name: max(1, math.ceil((size / bound) ** 2)) for name, size in ifm.items()}
 
 
-def dense_trace(arch, vectors: int, seed: int = 0):
-    """A synthetic linear layer filling every array of ``arch`` once (see module docstring)."""
+def dense_trace(arch, vectors: int, seed: int = 0, input_fraction: float | None = None):
+    """A synthetic linear layer filling every array of ``arch`` once (see module docstring).
+
+    ``input_fraction`` (an operating point of a macro paper): every weight at the largest
+    positive code and each input at its full-scale code with this probability, else 0
+    (seeded), so that the mean output is this fraction of the full scale."""
     from cimsim.trace.format import GraphNode, Trace
     from cimsim.trace.synthetic import make_layer
 
@@ -104,8 +110,13 @@ def dense_trace(arch, vectors: int, seed: int = 0):
     if n < 1:
         raise CimsimError(f"{arch.name}: a {nf.weight_bits}-bit weight does not fit in one array row")
     rng = np.random.default_rng(seed)
-    x = rng.uniform(0.0, 1.0, size=(1, vectors, k))
-    w = rng.normal(size=(n, k))
+    if input_fraction is None:
+        x = rng.uniform(0.0, 1.0, size=(1, vectors, k))
+        w = rng.normal(size=(n, k))
+    else:
+        x = (rng.uniform(0.0, 1.0, size=(1, vectors, k)) < input_fraction).astype(np.float64)
+        x[0, 0, 0] = 1.0      # the input quantizer's scale: one full-scale element at least
+        w = np.ones((n, k))
     layer = make_layer("dense", "linear", x, w, None, wbits=nf.weight_bits, abits=nf.input_bits,
                        wgran="per_tensor", asigned=False,
                        array_shape=(arch.arrays.rows, arch.arrays.columns))
@@ -125,7 +136,7 @@ def measure(design: Design) -> Measurement:
     if design.workload == "vgg8":
         trace = _load_trace(VGG8_TRACE)
     elif design.workload == "dense":
-        trace = dense_trace(arch, design.vectors)
+        trace = dense_trace(arch, design.vectors, input_fraction=design.input_fraction)
     else:  # pragma: no cover - designs are data checked by tests
         raise CimsimError(f"design {design.key}: unknown workload {design.workload!r}")
     copies = neurosim_pipeline_copies(trace) if design.copies == "neurosim_pipeline" else {}

@@ -1,6 +1,7 @@
 """ADC models, one module each. Importing this package registers them all."""
 
 from cimsim.components.adc import (  # noqa: F401
+    charge_sharing_flash,
     linear_per_bit,
     murmann,
     neurosim_flash,
