@@ -45,9 +45,10 @@ class ChargeSharingFlash(ADC):
         default 1 GS/s; below ~95 GS/s the 4-bit figure does not depend on the rate), the
         model CiMLoop gives this macro's ADCs; no separate ladder (``leakage_W`` 0). Why it
         can be the better figure: NeuroSim's sense amplifier costs 0.42 fJ per decision at
-        7 nm, less than the ``C VDD^2`` = 0.64 fJ of the 1 fF input capacitance the paper gives
-        its comparators (the unit computation cap), whose latch nodes switch on every decision
-        too; the survey's 53 fJ per 4-bit conversion at 7 nm is 3.5 fJ per comparator;
+        7 nm, less than the ``C VDD^2`` = 0.64 fJ (0.8 V) of the comparator's own input
+        capacitance, which [SIN21] makes the unit computation cap (1 fF), and a clocked
+        comparator's internal nodes switch on every decision too; the survey's 53 fJ per 4-bit
+        conversion at 7 nm is 3.5 fJ per comparator;
 
       times ``converter_energy_scale`` (default 1; a calibration, if any, is named where it is
       set).
