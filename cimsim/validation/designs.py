@@ -86,8 +86,8 @@ FIXES: list[dict[str, str]] = [
                "measured (+369 / +210 / +113 %): most of the missing energy is data-independent. Other "
                "designs unchanged."},
     {"title": "Sinangil macro: read-line wires and a survey converter, with CiMLoop's ADC calibration",
-     "commit": "99d8698 (line wires), 1613a09 (converter option); architecture and calibration the "
-               "commit after",
+     "commit": "99d8698 (line wires), 1613a09 (converter option), 6d20ed7 (architecture, "
+               "calibration)",
      "reason": "The read wordline and bitlines carried only ZigZag-IMC's per-cell figure, which "
                "scales with the gates (58.7 aF per cell at 7 nm); their metal does not (NeuroSim "
                "SubArray.cpp: 0.2 fF/um at every node, over the 34.43 F x 16 F 7 nm cell: +48.2 aF "
@@ -566,7 +566,10 @@ _SIN_NOTES = (
     "shift-adds outside the macro (0.130 pJ). Per access at output 0 / 6 / 15: array 0.21 / 1.87 "
     "/ 4.42 pJ, drivers and counters 0 / 0.25 / 0.64 pJ, conversions 3.12 pJ (1.00 pJ "
     "uncalibrated), shift-adds 0.13 pJ: 3.47 / 5.38 / 8.31 pJ against 3.355 / 5.835 / 7.808 pJ "
-    "measured. The growth from output 0 to 15 is uncalibrated (cimsim 4.85 pJ, measured "
+    "measured. The bitline and computation-cap recharges (0.21 and 0.15 pJ) are charged in full "
+    "every access, the upper bound: they cost C VDD dV and vanish at output 0, where no line "
+    "discharges, which would put output 0 at up to 0.37 pJ less (3.10 pJ, 661 TOPS/W, +8.2 %). "
+    "The growth from output 0 to 15 is uncalibrated (cimsim 4.85 pJ, measured "
     "4.45 pJ, +9 %); from 0 to 6 cimsim's is linear in the share of active rows (1.91 pJ against "
     "2.48 pJ measured, whose curve [CIMLOOP]'s transcription of Fig. 13(a) shows concave: "
     "+1.2 pJ from output 0 to 1, then about 0.23 pJ per output step), which the paper's data "
