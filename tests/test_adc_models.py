@@ -275,6 +275,28 @@ def test_charge_sharing_flash_by_hand():
     assert adc.convert(bits_resolved=2).energy_J == adc.convert().energy_J
 
 
+def test_charge_sharing_flash_murmann_converter_by_hand():
+    """converter: murmann at 7 nm, 4 bits, 1 GS/s: SNDR 25.84 dB; FOMS_eff = min(213.78 -
+    2.872 ln 1e9, 128.31 + 4 x 3.2205) = 141.192 dB; 1 / (2 x 10^11.5352) = 1.4579e-12;
+    exp(26.05 + 1.880 ln 7 - 2.829 ln 4 - 1.470) = 3.6356e10 -> 53.00 fJ for the whole
+    converter, plus the 9.6 fJ of computation caps; no ladder; x converter_energy_scale."""
+    adc = create("adc", "charge_sharing_flash", T7_08, bits=4, converter="murmann")
+    assert adc.comparator_energy_J == pytest.approx(53.00e-15, rel=1e-3, abs=0)
+    assert adc.convert().energy_J == pytest.approx(62.60e-15, rel=1e-3, abs=0)
+    assert adc.leakage_W == 0.0
+    ref = create("adc", "charge_sharing_flash", T7_08, bits=4)
+    assert adc.area_m2 == ref.area_m2
+    scaled = create("adc", "charge_sharing_flash", T7_08, bits=4, converter="murmann",
+                    converter_energy_scale=3.5)
+    assert scaled.convert().energy_J - scaled.capacitor_energy_J == \
+        pytest.approx(3.5 * adc.comparator_energy_J, rel=1e-12, abs=0)
+    # the scale applies to the NeuroSim comparators alike, never to the caps
+    assert create("adc", "charge_sharing_flash", T7_08, bits=4, converter_energy_scale=2.0).convert().energy_J \
+        == pytest.approx(9.6e-15 + 2 * 6.3165e-15, rel=1e-9, abs=0)
+    with pytest.raises(CimsimError, match="converter"):
+        create("adc", "charge_sharing_flash", T7_08, bits=4, converter="sar")
+
+
 def test_charge_sharing_flash_scales_with_weight_bits_and_swing():
     two = create("adc", "charge_sharing_flash", T7_08, bits=4, weight_columns=2)   # 3 unit caps
     assert two.capacitor_energy_J == pytest.approx(3 * 1e-15 * 0.64, rel=1e-12)

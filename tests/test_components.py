@@ -269,6 +269,26 @@ def test_sram_macro_bitline_model_by_hand():
         128 * 128 * 280 * (22e-9) ** 2, rel=1e-12)
 
 
+def test_sram_macro_line_wires_by_hand():
+    """NeuroSim's 0.2 fF/um of line wire per cell pitch on top of the device figure: a 2 x 2
+    7 nm macro of 16 F x 34.43 F cells at 0.8 V, one row driven."""
+    t7 = Technology(7, 0.8, 1e9, "LSTP")
+    bare = create("sram_macro", "sram_cim", t7, rows=2, columns=2, cell_area_F2=551)
+    wired = create("sram_macro", "sram_cim", t7, rows=2, columns=2, cell_area_F2=551,
+                   wire_cap_per_um_F=0.2e-15, cell_width_features=34.43, cell_height_features=16)
+    wl = 0.2e-15 * 34.43 * 7e-3       # 48.2 aF of wordline metal per cell
+    bl = 0.2e-15 * 16 * 7e-3          # 22.4 aF of bitline metal per cell
+    extra = (1 * 2 * wl + 2 * 2 * bl) * 0.64
+    assert wired.compute(active_rows=1).energy_J - bare.compute(active_rows=1).energy_J == \
+        pytest.approx(extra, rel=1e-9, abs=0)
+    assert extra == pytest.approx(1.1904e-16, rel=1e-4, abs=0)
+    with pytest.raises(CimsimError):
+        create("sram_macro", "sram_cim", t7, cell_area_F2=551, wire_cap_per_um_F=0.2e-15)
+    with pytest.raises(CimsimError):
+        create("sram_macro", "sram_cim", t7, cell_area_F2=280, wire_cap_per_um_F=0.2e-15,
+               cell_width_features=34.43, cell_height_features=16)
+
+
 # ---------------------------------------------------------------- buffers
 def test_sram_buffer_horowitz_points():
     t45 = Technology(45, 0.9, 1e9, "HP")

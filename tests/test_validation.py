@@ -82,7 +82,8 @@ def test_charge_sharing_macro_counts_and_bit_columns(tmp_path):
     assert sm.activity_energy_J(0, 1, 0) == pytest.approx(64 * sm.wordline_cap_per_cell_F * 0.8 ** 2, rel=1e-12)
     assert arch.arrays.adc_count == 16
     wide = tmp_path / "wide.yaml"
-    wide.write_text(src.replace("model: charge_sharing_flash, bits: 4,", "model: murmann, bits: 14,"))
+    wide.write_text(src.replace("model: charge_sharing_flash, bits: 4,", "model: murmann, bits: 14,")
+                    .replace("params: {converter: murmann}", "params: {}"))
     for a in (arch, load_architecture(str(wide))):
         layer = _sinangil_layer(a)
         trace = Trace(name="t", layers=[layer], sample_count=1, input_shape=(5, 64),
@@ -100,13 +101,16 @@ def test_sinangil_operating_points_by_hand():
     """Table I's operating points: every weight at its largest code (+7, stored 15 with the
     offset), each input at full scale (15 pulses) with the given probability. At output value 0
     (no pulses but the one full-scale input that sets the quantizer's scale) an access costs the
-    64 x 64 bitline cells recharged, 16 charge-sharing conversions, 16 shift-adds and the
-    ladder's static power over the 5.5 ns access; at output value 15 add 64 rows x 15 pulses of
-    a 64-cell read wordline and of the pulse drivers."""
+    64 x 64 bitline cells recharged, 16 charge-sharing conversions (calibrated as the validation
+    runs them), 16 shift-adds and the ADCs' static power over the 5.5 ns access (none with the
+    survey converter); at output value 15 add 64 rows x 15 pulses of a 64-cell read wordline and
+    of the pulse drivers."""
     from cimsim.validation.runner import dense_trace, measure
     from cimsim.validation.designs import design_by_key
 
-    arch = load_architecture("arch/validation/sinangil-jssc21-7nm/sinangil-macro.yaml")
+    cal = design_by_key("sinangil-jssc21-7nm").calibrations[0]
+    arch = load_architecture("arch/validation/sinangil-jssc21-7nm/sinangil-macro.yaml",
+                             [f"{cal.sets}={cal.value}"])
     full = dense_trace(arch, 8, input_fraction=1.0).layers[0]
     assert (full.input.values == 15).all() and (full.weight.values == 7).all()
     none = dense_trace(arch, 8, input_fraction=0.0).layers[0]
@@ -122,6 +126,32 @@ def test_sinangil_operating_points_by_hand():
         per_access = sum(m.energy_J.values()) / 256
         assert per_access == pytest.approx(fixed + pulses * pulse, rel=2e-3), key
         assert m.metrics["tops_per_w"] == pytest.approx(2048 / per_access / 1e12, rel=2e-3)
+
+
+def test_sinangil_read_lines_and_calibrated_converter_by_hand():
+    """Sinangil at 7 nm, 0.8 V: per cell the read wordline carries ZigZag-IMC's 58.7 aF plus
+    0.2 fF/um x 34.43 x 7 nm = 48.2 aF of wire, the read bitline 58.7 + 0.2 x 16 x 7e-3 = 22.4 aF;
+    the converter is the 4-bit Murmann figure at 7 nm (53.0 fJ) beside 15 x 1 fF of caps.
+    CiMLoop's ADC_ENERGY_SCALE (3.5) is written to the converter for the calibrated run only:
+    per access the calibrated energy exceeds the raw one by 16 x 2.5 x 53.0 fJ = 2.120 pJ."""
+    from cimsim.validation.designs import design_by_key
+    from cimsim.validation.runner import measure
+
+    arch = load_architecture("arch/validation/sinangil-jssc21-7nm/sinangil-macro.yaml")
+    sm = arch.require("array", "sram_macro").model
+    device = sm.wordline_cap_per_cell_F - 0.2e-15 * 34.43 * 7e-3
+    assert device == pytest.approx(58.7e-18, rel=2e-3, abs=0)
+    assert sm.bitline_cap_per_cell_F - device == pytest.approx(22.4e-18, rel=1e-9, abs=0)
+    adc = arch.require("array", "adc").model
+    assert adc.converter_energy_scale == 1.0 and adc.leakage_W == 0.0
+    assert adc.comparator_energy_J == pytest.approx(53.0e-15, rel=1e-3, abs=0)
+    d = design_by_key("sinangil-jssc21-7nm-out0")
+    assert [c.name for c in d.calibrations] == ["ADC_ENERGY_SCALE (CiMLoop)"]
+    m = measure(d)
+    cal_pj = 2048 / m.metrics["tops_per_w"]          # pJ per access (2048 operations)
+    raw_pj = 2048 / m.raw["tops_per_w"]
+    assert cal_pj - raw_pj == pytest.approx(16 * 2.5 * adc.comparator_energy_J * 1e12, rel=1e-6, abs=0)
+    assert cal_pj - raw_pj == pytest.approx(2.120, rel=1e-3, abs=0)
 
 
 def test_isaac_shift_add_at_table6():
@@ -412,10 +442,10 @@ PINNED = {
     ("isaac-ce-32nm", "power efficiency (peak)"): 719.846,
     ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 719.846,
     ("isaac-ce-32nm", "throughput (peak)"): 38.7072,
-    ("sinangil-jssc21-7nm", "energy efficiency (output 6)"): 1089.27,
+    ("sinangil-jssc21-7nm", "energy efficiency (output 6)"): 380.872,
     ("sinangil-jssc21-7nm", "throughput"): 372.364,
-    ("sinangil-jssc21-7nm-out0", "energy efficiency (output 0)"): 2863.33,
-    ("sinangil-jssc21-7nm-out15", "energy efficiency (output 15)"): 558.106,
+    ("sinangil-jssc21-7nm-out0", "energy efficiency (output 0)"): 591.071,
+    ("sinangil-jssc21-7nm-out15", "energy efficiency (output 15)"): 246.318,
 }
 
 CHECKS = [(d.key, c.label) for d in DESIGNS for c in d.checks]

@@ -8,6 +8,7 @@ from cimsim.components._util import check_int, check_nonneg, check_positive, che
 from cimsim.components.base import ActionCost, Component, Technology
 from cimsim.components.registry import register
 from cimsim.components.technology import gate_library, leakage_per_transistor_W
+from cimsim.errors import CimsimError
 
 
 @register
@@ -51,7 +52,8 @@ class SRAMCIMMacro(Component):
                  wordline_cap_per_cell_F: float | None = None,
                  bitline_cap_per_cell_F: float | None = None,
                  bitline_swing: float = 1.0, compute_time_s: float | None = None,
-                 leaking_transistors_per_cell: float = 2.0):
+                 leaking_transistors_per_cell: float = 2.0, wire_cap_per_um_F: float = 0.0,
+                 cell_width_features: float | None = None, cell_height_features: float | None = None):
         super().__init__(tech)
         o = self.owner
         self.rows = check_int("rows", rows, 1, None, owner=o)
@@ -66,6 +68,17 @@ class SRAMCIMMacro(Component):
         self.bitline_cap_per_cell_F = (gates.nd2_cap_F / 2 if bitline_cap_per_cell_F is None
                                        else check_nonneg("bitline_cap_per_cell_F",
                                                          bitline_cap_per_cell_F, o))
+        self.wire_cap_per_um_F = check_nonneg("wire_cap_per_um_F", wire_cap_per_um_F, o)
+        if self.wire_cap_per_um_F > 0:
+            if cell_width_features is None or cell_height_features is None:
+                raise CimsimError(f"{o}: wire_cap_per_um_F needs cell_width_features and cell_height_features")
+            w = check_positive("cell_width_features", cell_width_features, o)
+            h = check_positive("cell_height_features", cell_height_features, o)
+            if abs(w * h - self.cell_area_F2) > 0.01 * self.cell_area_F2:
+                raise CimsimError(f"{o}: cell_width_features x cell_height_features = {w * h:g} F^2, "
+                                  f"cell_area_F2 is {self.cell_area_F2:g}")
+            self.wordline_cap_per_cell_F += self.wire_cap_per_um_F * w * self.feature_size_m / 1e-6
+            self.bitline_cap_per_cell_F += self.wire_cap_per_um_F * h * self.feature_size_m / 1e-6
         self.energy_per_cell_op_J = (None if energy_per_cell_op_J is None else
                                      check_nonneg("energy_per_cell_op_J", energy_per_cell_op_J, o))
         self.bitline_swing = check_real("bitline_swing", bitline_swing, 0.0, 1.0, owner=o)

@@ -132,7 +132,8 @@ def measure(design: Design) -> Measurement:
     from cimsim.architecture import load_architecture
     from cimsim.simulation import simulate
 
-    arch = load_architecture(resolve(design.arch))
+    sets = [f"{c.sets}={c.value!r}" for c in design.calibrations if c.sets]
+    arch = load_architecture(resolve(design.arch), sets)
     if design.workload == "vgg8":
         trace = _load_trace(VGG8_TRACE)
     elif design.workload == "dense":
@@ -141,7 +142,11 @@ def measure(design: Design) -> Measurement:
         raise CimsimError(f"design {design.key}: unknown workload {design.workload!r}")
     copies = neurosim_pipeline_copies(trace) if design.copies == "neurosim_pipeline" else {}
     report = simulate(arch, trace, samples=1, dataflow=design.dataflow, duplicate=copies or None)
-    return Measurement.from_report(design, arch, report, copies)
+    raw = None
+    if sets:   # the figures before calibration: the architecture file as written
+        raw = simulate(load_architecture(resolve(design.arch)), trace, samples=1, dataflow=design.dataflow,
+                       duplicate=copies or None)
+    return Measurement.from_report(design, arch, report, copies, raw_report=raw)
 
 
 def run(keys: list[str] | None = None, progress=None) -> list[DesignResult]:

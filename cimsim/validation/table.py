@@ -50,7 +50,8 @@ def to_json(results: list[DesignResult]) -> dict:
         out.append({
             "design": res.design.key, "title": res.design.title, "arch": res.design.arch,
             "workload": res.design.workload, "simulation_time": q(res.seconds, "s"),
-            "calibrations": [{"name": c.name, "factor": q(c.value, "1"), "divides": c.divides, "source": c.source}
+            "calibrations": [{"name": c.name, "factor": q(c.value, "1"), "divides": c.divides, "sets": c.sets,
+                              "source": c.source}
                              for c in res.design.calibrations],
             "weight_copies": m.copies,
             "metrics": {k: q(v, unit_of(k)) for k, v in sorted(m.metrics.items())},
@@ -113,7 +114,8 @@ def markdown(results: list[DesignResult]) -> str:
                        + ", ".join(f"{k} x{v}" for k, v in m.copies.items()) + ".")
         for c in d.calibrations:
             raw = m.raw[c.divides]
-            out.append(f"Calibration **{c.name} = {c.value:g}** divides cimsim's {METRIC_LABELS[c.divides]} "
+            what = (f"sets `{c.sets}` in the architecture, which moves cimsim's " if c.sets else "divides cimsim's ")
+            out.append(f"Calibration **{c.name} = {c.value:g}** {what}{METRIC_LABELS[c.divides]} "
                        f"({_num(raw)} {unit_of(c.divides)} before, {_num(m.metrics[c.divides])} after): {c.source}.")
         if d.notes:
             out += ["", d.notes]
