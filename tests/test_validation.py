@@ -409,6 +409,44 @@ def test_access_transistor_caps_by_hand():
         g.nmos_drain_cap_F(1.0, "LSTP"), rel=1e-3)
 
 
+def test_partial_sums_of_row_groups_by_hand(tmp_path):
+    """NeuroSim V1.4 sums the row groups' conversions of a column in a small partial-sum adder and
+    shift-adds once per column per input cycle (SubArray.cpp, numAdd > 1). The shift-add step costs
+    bits x (activity E_FA + register_activity E_DFF); a partial sum of b bits costs b/16 of a 16-bit
+    step. An 8-row array read 4 rows at a time (2 row groups): half the conversions are shift-add
+    steps, the other half partial sums, so the shift-add energy is conversions x E_step x (1/2 +
+    1/2 x 5/16) = 21/32 of one step per conversion (the default, partial_sum_bits 0); the unit's area
+    grows by 5/16."""
+    from cimsim.cost.energy import layer_energy
+    from cimsim.kernels.layer import simulate_layer
+    from cimsim.mapping.mapper import map_layer
+
+    sa = create("shift_add", "digital", TECH22, bits=16, activity=0.15, register_activity=0.5)
+    ps = create("shift_add", "digital", TECH22, bits=16, activity=0.15, register_activity=0.5, partial_sum_bits=5)
+    assert ps.shift_add().energy_J == sa.shift_add().energy_J
+    assert ps.partial_sum().energy_J == pytest.approx(5 / 16 * sa.shift_add().energy_J, rel=1e-12)
+    assert ps.area_m2 == pytest.approx(21 / 16 * sa.area_m2, rel=1e-12)
+    assert sa.partial_sum().energy_J == 0.0
+
+    def arch(bits: int):
+        return _tiny_crossbar_arch(tmp_path, include_cell_current=False, rows_active=4, array_extra=(
+            "shift_add: {model: digital, bits: 16, params: {activity: 0.15, register_activity: 0.5, "
+            f"partial_sum_bits: {bits} bit}}}}"))
+
+    layer = _tiny_layer()
+    energies = []
+    for bits in (0, 5):
+        a = arch(bits)
+        lm = map_layer(layer, a)
+        res = simulate_layer(layer, lm, a)
+        conv = res.activity()["conversions"]
+        assert all(arr.row_groups == 2 for arr in res.arrays) and conv > 0
+        energies.append(layer_energy(a, lm, res, layer, 1)["array.shift_add"])
+    step = sa.shift_add().energy_J
+    assert energies[0] == pytest.approx(conv * step, rel=1e-12)
+    assert energies[1] == pytest.approx(conv * step * 21 / 32, rel=1e-12)
+
+
 def test_flash_adc_transistor_count_is_a_parameter():
     """The comparator's transistor count is a named parameter: NeuroSim V1.3's current-mode
     sense amplifier (48 + 40 + 9 + 9 = 106 minimum transistors per level) by default, V1.4's
