@@ -445,14 +445,17 @@ _GAP_SHARE_E = ("Within since the access transistors and NeuroSim's partial sums
                 "5.35 uJ and its other 10.6 against 13.7 uJ; the shares agree because the ADC and other "
                 "groups are short by similar fractions (see the energy-efficiency gap above).")
 _GAP_SHARE_A = ("The ADC is 3.8 mm^2 against NeuroSim's 5.06 mm^2 (24 % under) in a total 22 % over the "
-                "release test's, so its share is 38 % under. cimsim's ADC area is NeuroSim V1.4's "
-                "MultilevelSenseAmp.cpp and MultilevelSAEncoder.cpp CalculateArea (9 minimum NMOS per "
-                "level, 15/16 dummy column and one encoder row as wide as the array per 16 amplifiers: "
-                "432 um^2 per array; NeuroSim's 5.06 mm^2 over as many arrays would be 572 um^2); the 140 um^2 "
-                "per array were not found. The other shares are within: cimsim's 'other' (level shifters 34.0 mm^2, "
-                "switch matrices and multiplexers 6.2 mm^2, register-file buffers 26.6 mm^2, 66.8 mm^2) "
-                "is 17.7 mm^2 over NeuroSim's 49.1 mm^2 and its accumulation (shift-adds with partial "
-                "sums 16.5 mm^2, accumulators 0.7 mm^2) 17.3 against 17.1 mm^2.")
+                "release test's, so its share is 38 % under. cimsim's ADC area per array is NeuroSim "
+                "V1.4's own formulas (MultilevelSenseAmp.cpp CalculateArea: 9 minimum NMOS per level and "
+                "15 dummy columns, 267 um^2; MultilevelSAEncoder.cpp CalculateArea: 16 encoders in one "
+                "row as wide as the array, 165 um^2; 432 um^2), re-checked against both files. The "
+                "release test's array area (3.61 mm^2 at 380.6 um^2 per 128 x 128 array of 48 F^2 "
+                "cells) implies 9,473 arrays against cimsim's 8,856 (its tiles' and PEs' granularity), "
+                "and its ADC area then 535 um^2 per array: the other 103 um^2 per array (0.98 mm^2 in "
+                "all) were not found. The other shares are within: cimsim's 'other' (level shifters 34.0 "
+                "mm^2, switch matrices and multiplexers 6.2 mm^2, register-file buffers 26.6 mm^2, "
+                "66.8 mm^2) is 17.7 mm^2 over NeuroSim's 49.1 mm^2 and its accumulation (shift-adds "
+                "with partial sums 16.5 mm^2, accumulators 0.7 mm^2) 17.3 against 17.1 mm^2.")
 
 #: NeuroSim V1.4's release test of the 64-row RRAM configuration [NS14R]: second reference.
 _NS14R_CHECKS = (
