@@ -51,6 +51,11 @@ class RRAMCrossbar(Component):
       height (column line); the cell is taken with a 1:3 aspect ratio, 4F x 12F for 48 F^2
       (**assumption** for other areas). ``wire_capacitance_per_cell_F`` (row) and
       ``column_wire_capacitance_per_cell_F`` override them.
+    - ``access_gate_capacitance_per_cell_F`` (default 0): the gate of each cell's access
+      transistor on its word line, added to the row line per cell. NeuroSim V1.4 ``SubArray.cpp``
+      (Initialize, 1T1R) charges it with the row wire (``capRow2 += CalculateGateCap(
+      widthAccessCMOS F) x numCol``); :func:`cimsim.components.neurosim_gates.access_transistor_1t1r`
+      gives NeuroSim's value (0.0217 fF for a 100 kohm cell at 22 nm LSTP).
     - NeuroSim V1.3 itself does not charge ``V^2 G t_pulse`` to the array: it charges the cell
       current to the ADC over the conversion time (the column term of its SAR / sense-amp
       power fits, about ``0.072 V^2 / R_col`` at 22 nm LSTP). To reproduce that accounting set
@@ -69,7 +74,8 @@ class RRAMCrossbar(Component):
     source: ClassVar[str] = (
         "cim-models.md section 3 (G = Gmin + d(Gmax-Gmin)/(2^c-1)); DNN NeuroSim V1.3 Param.cpp "
         "(Ron, Roff, readVoltage, readPulseWidth, 1T1R 4Fx12F, writeVoltage) and SubArray.cpp "
-        "(wire capacitance 0.2 fF/um, line charging of the read)")
+        "(wire capacitance 0.2 fF/um, line charging of the read); DNN NeuroSim V1.4 SubArray.cpp "
+        "Initialize (1T1R access gate on the word line)")
     valid_range: ClassVar[str] = "any rows/columns; 1-8 bits per cell; ohmic (linear I-V) cells"
     actions: ClassVar[tuple[str, ...]] = ("read", "read_columns", "write")
 
@@ -79,6 +85,7 @@ class RRAMCrossbar(Component):
                  cell_area_F2: float = 48.0, feature_size_m: float | None = None,
                  wire_capacitance_per_cell_F: float | None = None,
                  column_wire_capacitance_per_cell_F: float | None = None,
+                 access_gate_capacitance_per_cell_F: float = 0.0,
                  row_voltage_V: float | None = None, include_cell_current: bool = True,
                  row_charges_per_read: int = 1, read_power_W: float | None = None,
                  write_voltage_V: float = 2.0, write_pulse_s: float = 10e-9,
@@ -108,6 +115,8 @@ class RRAMCrossbar(Component):
                                                         wire_capacitance_per_cell_F, o)
         self.column_wire_capacitance_per_cell_F = check_nonneg(
             "column_wire_capacitance_per_cell_F", column_wire_capacitance_per_cell_F, o)
+        self.access_gate_capacitance_per_cell_F = check_nonneg(
+            "access_gate_capacitance_per_cell_F", access_gate_capacitance_per_cell_F, o)
         self.row_voltage_V = (tech.vdd_V if row_voltage_V is None
                               else check_positive("row_voltage_V", row_voltage_V, o))
         self.row_charges_per_read = check_int("row_charges_per_read", row_charges_per_read, 1, None, owner=o)
@@ -127,6 +136,11 @@ class RRAMCrossbar(Component):
             write_energy_per_cell_J = self.write_voltage_V ** 2 / self.r_on_ohm * self.write_pulse_s
         self.write_energy_per_cell_J = check_nonneg("write_energy_per_cell_J",
                                                     write_energy_per_cell_J, o)
+
+    @property
+    def row_capacitance_per_cell_F(self) -> float:
+        """What each cell adds to its row line: the wire plus its access transistor's gate."""
+        return self.wire_capacitance_per_cell_F + self.access_gate_capacitance_per_cell_F
 
     @property
     def g_max_S(self) -> float:
@@ -151,7 +165,7 @@ class RRAMCrossbar(Component):
         return check_int("active_rows", active_rows, 0, self.rows, owner=self.owner)
 
     def _wire_energy(self, active_rows: int) -> float:
-        rows_part = (active_rows * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+        rows_part = (active_rows * self.columns * self.row_capacitance_per_cell_F * self.row_voltage_V ** 2
                      * self.row_charges_per_read)
         cols_part = self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
         return rows_part + cols_part
@@ -188,13 +202,13 @@ class RRAMCrossbar(Component):
           its cells (unused cells sit at Gmin), and the level-dependent part is the sum of
           ``x_r d_r`` over reads and columns;
         - row wires: ``input_levels * columns * C_row * V_row^2 * row_charges_per_read`` (only
-          driven rows charge);
+          driven rows charge; ``C_row`` the wire plus the access gate per cell);
         - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them);
         - with a published ``read_power_W``: ``reads * read_power_W * read_pulse_s``.
         """
         dg = (self.g_max_S - self.g_min_S) / self.max_level
         g_sum = self.g_min_S * input_levels * self.columns + dg * column_levels
-        rows = (input_levels * self.columns * self.wire_capacitance_per_cell_F * self.row_voltage_V ** 2
+        rows = (input_levels * self.columns * self.row_capacitance_per_cell_F * self.row_voltage_V ** 2
                 * self.row_charges_per_read)
         cols = reads * self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
         return self._cell_energy(g_sum) + self._published_read_energy(reads) + rows + cols

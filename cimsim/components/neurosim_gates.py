@@ -194,6 +194,39 @@ def dff_block_F(count: int, span_F: float, size_F: tuple[float, float], along: s
 #: (``Technology.cpp``: 1.54 "from CACTI"); ``CalculateOnResistance_normal`` omits it.
 EFFECTIVE_RESISTANCE_MULTIPLIER = 1.54
 
+#: The same multiplier per flavor at 22 nm (``Technology.cpp``: 1.54 for HP, 1.77 for LSTP).
+EFFECTIVE_RESISTANCE_MULTIPLIER_22NM: dict[str, float] = {"HP": 1.54, "LSTP": 1.77}
+
+#: ``constant.h``: the 1T1R access transistor may drop this fraction of the cell's on-resistance
+#: (IR_DROP_TOLERANCE) and is sized to work at this fraction of its saturated on-current
+#: (LINEAR_REGION_RATIO).
+IR_DROP_TOLERANCE = 0.25
+LINEAR_REGION_RATIO = 0.20
+
+
+def access_transistor_1t1r(r_on_ohm: float, flavor: str,
+                           f_m: float = REFERENCE_NODE_NM * 1e-9) -> dict[str, float]:
+    """The access transistor of a 1T1R cell as NeuroSim V1.4 sizes it (``SubArray.cpp``
+    Initialize, RRAM with CMOS access, bulk nodes): its resistance is ``IR_DROP_TOLERANCE x R_on``
+    and its width ``R_min x LINEAR_REGION_RATIO / (IR_DROP_TOLERANCE x R_on)`` in F, ``R_min``
+    the on-resistance of a 1 F wide NMOS (``CalculateOnResistance``: the flavor's effective-
+    resistance multiplier x V_dd / (I_on x F)).
+
+    Returns ``width_F``, ``gate_cap_F`` (``CalculateGateCap``: what each cell adds to its word
+    line, ``capRow2 += ... x numCol``) and ``drain_cap_F`` (``CalculateDrainCap`` of an unfolded
+    NMOS in a 28 F cell: what each cell adds to its bit line, ``capCol += ... x numRow``, the
+    column capacitance the multilevel sense amplifier charges, ``param->columncap``)."""
+    r_min = (EFFECTIVE_RESISTANCE_MULTIPLIER_22NM[flavor] * on_resistance_ohm(1.0, True, flavor, f_m))
+    width = r_min * LINEAR_REGION_RATIO / (IR_DROP_TOLERANCE * r_on_ohm)
+    return {"width_F": width, "gate_cap_F": gate_cap_F(width, flavor, f_m),
+            "drain_cap_F": nmos_drain_cap_F(width, flavor, f_m)}
+
+
+def nmos_drain_cap_F(width_F: float, flavor: str, f_m: float = REFERENCE_NODE_NM * 1e-9) -> float:
+    """Drain (junction) capacitance of one NMOS ``width_F`` wide in a 28 F cell (``formula.cpp``
+    CalculateDrainCap, bulk): bottom, sidewall and gate-edge terms of one drain 2.8 F long."""
+    return inverter_drain_cap_F(width_F, 0.0, CELL_HEIGHT_F, flavor, f_m)
+
 
 def horowitz_s(tr_s: float, ramp_input: float = math.inf) -> tuple[float, float]:
     """Delay and output ramp of a stage with time constant ``tr_s`` driven by an input ramp

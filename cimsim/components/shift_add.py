@@ -35,6 +35,18 @@ class DigitalShiftAdd(Component):
       ``mux_nd2_equivalents`` NAND2 gates (default 4: three NAND2 and one as the select
       inverter; **assumption**) in capacitance and area; its delay (one ND2 per level, off
       the ripple path's critical carry) is not added.
+    - ``partial_sum_bits`` (default 0: none): NeuroSim V1.4's partial-sum stage for arrays read
+      in several row groups (``SubArray.cpp`` conventionalParallel, "add partial sums": when
+      ``numAdd = numRow / numRowParallel > 1`` each ADC has an adder of ``adderBit - 1`` bits and
+      ``adderBit`` DFFs, ``adderBit = log2(levelOutput) + ceil(log2(numAdd))``, that sum the row
+      groups' conversions of a column, ``numColMuxed x (numAdd - 1)`` additions per input cycle,
+      and its ShiftAdd units then shift and add once per column per input cycle, whatever
+      ``numAdd``). With ``partial_sum_bits = b > 0`` the accounting charges ``shift_add()`` once
+      per column per input cycle (``conversions / row_groups``) and ``partial_sum()``, ``b x
+      (activity x E_FA + register_activity x E_DFF)`` (the shift-add step's structure, ``b`` bits;
+      NeuroSim: ``b - 1`` adder bits and ``b`` DFFs), for each other conversion; the area adds
+      ``b x (A_FA + A_DFF)``. With 0 every conversion is one shift-add step (the row groups are
+      accumulated by the shift-add register itself).
     - Published figures (``energy_per_op_J``, ``unit_area_m2``): a design that publishes its
       shift-and-add unit's power and area (ISAAC Table 6: 0.2 mW and 240 um^2 for the IMA's
       4 units) gives the energy of one accumulate step and the area of one unit instead of the
@@ -43,8 +55,9 @@ class DigitalShiftAdd(Component):
 
     kind: ClassVar[str] = "shift_add"
     model: ClassVar[str] = "digital"
-    source: ClassVar[str] = ("DNN NeuroSim V1.3 ShiftAdd.cpp (adder + DFF structure); ZigZag-IMC "
-                             "gate costs (FA = 3 ND2 + 2 XOR2, DFF 3x ND2 cap, 6x area)")
+    source: ClassVar[str] = ("DNN NeuroSim V1.3 ShiftAdd.cpp (adder + DFF structure); V1.4 SubArray.cpp "
+                             "(partial sums of row groups); ZigZag-IMC gate costs (FA = 3 ND2 + 2 XOR2, "
+                             "DFF 3x ND2 cap, 6x area)")
     valid_range: ClassVar[str] = "1-64 bit accumulators; nodes 7-180 nm"
     actions: ClassVar[tuple[str, ...]] = ("shift_add",)
     example_params: ClassVar[dict] = {"bits": 16}
@@ -52,7 +65,7 @@ class DigitalShiftAdd(Component):
     def __init__(self, tech: Technology, *, bits: int, activity: float = 1.0,
                  register_activity: float = 1.0, reconfigurable: bool = False,
                  mux_nd2_equivalents: float = 4.0, energy_per_op_J: float | None = None,
-                 unit_area_m2: float | None = None):
+                 unit_area_m2: float | None = None, partial_sum_bits: int = 0):
         super().__init__(tech)
         self.bits = check_int("bits", bits, 1, 64, owner=self.owner)
         if not isinstance(reconfigurable, bool):
@@ -63,6 +76,7 @@ class DigitalShiftAdd(Component):
         self.activity = check_real("activity", activity, 0.0, 1.0, owner=self.owner)
         self.register_activity = check_real("register_activity", register_activity, 0.0, 1.0,
                                             owner=self.owner)
+        self.partial_sum_bits = check_int("partial_sum_bits", partial_sum_bits, 0, 64, owner=self.owner)
         self.gates = gate_library(tech)
         self.energy_per_op_J = (None if energy_per_op_J is None
                                 else check_real("energy_per_op_J", energy_per_op_J, 0.0, owner=self.owner))
@@ -84,9 +98,19 @@ class DigitalShiftAdd(Component):
         cycles = whole_cycles(self.delay_s, self.tech.clock_Hz)
         return ActionCost(energy, cycles * self.tech.cycle_s)
 
+    def partial_sum(self) -> ActionCost:
+        """One addition of a row group's conversion into the column's partial sum (``partial_sum_bits``
+        bits; zero energy when there is no partial-sum stage)."""
+        g = self.gates
+        b = self.partial_sum_bits
+        energy = b * (self.activity * g.full_adder_energy_J + self.register_activity * g.dff_energy_J)
+        cycles = whole_cycles(g.ripple_adder_delay_s(max(1, b)), self.tech.clock_Hz)
+        return ActionCost(energy, cycles * self.tech.cycle_s)
+
     @property
     def area_m2(self) -> float:
+        partial = self.partial_sum_bits * (self.gates.full_adder_area_m2 + self.gates.dff_area_m2)
         if self.unit_area_m2 is not None:
-            return self.unit_area_m2
+            return self.unit_area_m2 + partial
         mux = self.mux_nd2_equivalents * self.gates.nd2_area_m2 if self.reconfigurable else 0.0
-        return self.bits * (self.gates.full_adder_area_m2 + self.gates.dff_area_m2 + mux)
+        return self.bits * (self.gates.full_adder_area_m2 + self.gates.dff_area_m2 + mux) + partial

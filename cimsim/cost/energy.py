@@ -33,7 +33,9 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
   for NeuroSim's column terms, which are linear in G to 0.02 %);
 - ``array.sense_amp``: one decision per column per read per sense amplifier (ternary: 2);
 - ``array.shift_add``: ``shift_add_ops`` (one per conversion; per non-zero output for sense
-  amplifiers, whose zero outputs are skipped);
+  amplifiers, whose zero outputs are skipped); with the shift-add's ``partial_sum_bits`` (NeuroSim
+  V1.4's partial sums of row groups) and an ADC, one shift-add step per column per input cycle
+  (``conversions / row_groups`` per array) and one ``partial_sum()`` for each other conversion;
 - ``array.dcim`` (HCiM, instead of the shift-add): one add/subtract of a pre-shifted scale
   factor per non-zero sense-amp output (``shift_add_ops``); zero outputs cost nothing;
 - ``pe.accumulator``: ``adder_tree_ops`` pairwise additions of partial sums across row tiles,
@@ -215,7 +217,13 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
     if dcim is not None:  # HCiM: one in-memory add/subtract per non-zero sense-amp output, none for zeros
         add("array.dcim", act["shift_add_ops"] * dcim.model.add().energy_J)
     else:
-        add("array.shift_add", act["shift_add_ops"] * arch.require("array", "shift_add").model.shift_add().energy_J)
+        sa = arch.require("array", "shift_add").model
+        if getattr(sa, "partial_sum_bits", 0) and a.readout.kind == "adc":
+            steps = sum(arr.conversions // max(1, arr.row_groups) for arr in result.arrays)
+            add("array.shift_add", steps * sa.shift_add().energy_J
+                + (act["conversions"] - steps) * sa.partial_sum().energy_J)
+        else:
+            add("array.shift_add", act["shift_add_ops"] * sa.shift_add().energy_J)
 
     pe_acc = arch.get("pe", "accumulator")
     if pe_acc is not None and act["adder_tree_ops"]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from cimsim.components._util import check_choice, check_int, check_positive
+from cimsim.components._util import check_choice, check_int, check_nonneg, check_positive
 from cimsim.components.adc._base import ADC
 from cimsim.components.base import ActionCost, Technology
 from cimsim.components.registry import register
@@ -120,8 +120,13 @@ class NeuroSimMLSAv14(ADC):
       whereas NeuroSim sums it column by column; ``p`` is logarithmic in ``R`` above 4.8 kohm,
       so this is exact only for equal columns (Jensen: the mean-conductance value is an upper
       bound of the column average where ``p`` is concave in ``G``).
-    - Geometry for the line terms: ``C_col = array_rows x cell_height_features x F x 0.2 fF/um``
-      (``SubArray.cpp`` ``columncap = capCol``), ``E_ref = array_columns x cell_width_features x F x
+    - Geometry for the line terms: ``C_col = array_rows x (cell_height_features x F x 0.2 fF/um
+      + access_drain_capacitance_per_cell_F)`` (``SubArray.cpp`` ``columncap = capCol``: the
+      bit-line wire plus, for 1T1R and SRAM cells, the drain of every cell's access transistor,
+      ``capCol += CalculateDrainCap(widthAccessCMOS F, NMOS, 28 F) x numRow``; default 0, the
+      wire only; :func:`cimsim.components.neurosim_gates.access_transistor_1t1r` gives the 1T1R
+      value, 0.0291 fF for a 100 kohm cell at 22 nm LSTP, and
+      :func:`~cimsim.components.neurosim_gates.nmos_drain_cap_F` of 1 F the SRAM one, 0.0310 fF), ``E_ref = array_columns x cell_width_features x F x
       0.2 fF/um x V_dd^2`` (``reference_energy_peri``, set only for SRAM arrays in V1.4: pass
       ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always be turned
       on").
@@ -153,7 +158,8 @@ class NeuroSimMLSAv14(ADC):
                  array_rows: int = 128, array_columns: int = 128,
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
                  reference_row_charge: bool = False, dummy_column_sharing: int | None = None,
-                 columns_multiplexed: int = 8, column_cells: str = "conducting"):
+                 columns_multiplexed: int = 8, column_cells: str = "conducting",
+                 access_drain_capacitance_per_cell_F: float = 0.0):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         o = self.owner
         if abs(tech.node_nm - _SUPPORTED_NODE_NM) > 1e-9:
@@ -182,7 +188,9 @@ class NeuroSimMLSAv14(ADC):
         w = check_positive("cell_width_features", cell_width_features, o) * f
         ptm = PTM_22NM[self.flavor]
         vdd = ptm["vdd"]
-        self.column_cap_F = rows_arr * h * WIRE_CAP_F_PER_M
+        self.access_drain_capacitance_per_cell_F = check_nonneg(
+            "access_drain_capacitance_per_cell_F", access_drain_capacitance_per_cell_F, o)
+        self.column_cap_F = rows_arr * (h * WIRE_CAP_F_PER_M + self.access_drain_capacitance_per_cell_F)
         self.reference_energy_J = (cols_arr * w * WIRE_CAP_F_PER_M * vdd ** 2) if reference_row_charge else 0.0
         self._dummy_column_area_m2 = rows_arr * h * w
         # Encoder: INV + NAND2 per level, log2(L) NANDs of L/2 inputs; one row as wide as the array.
