@@ -9,8 +9,6 @@ with NSGA-III (pymoo, Das-Dennis reference directions) and CIM²PQ's operators:
 
 - **crossover at array-gene granularity**: a child takes each array's three genes together
   from one parent (uniform over arrays), so an array's precision triple stays whole;
-  progressive like the mutation (below): at generation ``g`` of ``G`` a layer is inherited
-  whole from one parent with probability ``1 - g/G``, array by array otherwise;
 - **progressive adaptive mutation**: the per-gene mutation rate falls linearly from
   ``mutation_start`` to ``mutation_end`` over the generations (coarse exploration first,
   fine tuning later); a mutated gene moves one choice up or down;
@@ -24,19 +22,18 @@ with NSGA-III (pymoo, Das-Dennis reference directions) and CIM²PQ's operators:
   :class:`cimsim.search.cost.CostModel`.
 
 Layer-wise baseline: the same algorithm with one gene triple per layer (all of a layer's
-arrays share it; crossover at layer granularity), the same population, generations and seed.
+arrays share it; crossover at layer granularity), the same population, seed and budget of
+distinct plans scored (``evaluations``).
 
 Fair comparison at equal budget (stated choice, not a tuning): the array-wise space contains
 the layer-wise one but is much larger (arrays x 3 genes instead of layers x 3), so with the
-same budget a search started from random array-wise individuals, or whose crossover mixes
-the arrays of a layer from the first generation, spends it exploring incoherent plans (a
-layer half at 2 bits, half at 8). The array-wise search therefore starts from the *same* initial population
-as the baseline (layer-uniform individuals drawn with the same seed), and its mutation is
-progressive in granularity too: with probability ``1 - g/G`` at generation ``g`` of ``G`` a
-mutation moves a gene of all arrays of the layer together (a layer-wise step), otherwise a
-single array's gene, and the crossover inherits whole layers with the same probability.
-Generation 0 of both searches is identical; the array-wise search can
-only add refinements the layer-wise one cannot express.
+same budget a search started from random array-wise individuals spends it exploring incoherent
+plans (a layer half at 2 bits, half at 8). The array-wise search is therefore coarse-to-fine:
+its first ``coarse_generations`` generations are the baseline's (layer genes, the same code,
+seed and draws, so the same plans in the same order); its remaining generations work on array
+genes from the population reached, a mutation moving one array's gene or, with probability
+``layer_move``, the gene of the whole layer. Mutation rate and low-bit protection follow the
+same schedule over ``generations`` in both searches.
 """
 
 from __future__ import annotations

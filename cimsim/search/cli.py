@@ -101,8 +101,10 @@ def run_search_file(path: str, out_dir: str | None = None, progress: bool = True
         "protect_generations", "evaluations", "coarse_generations", "layer_move") if k in spec})
     t_setup = time.perf_counter() - t0
     results, walls = {}, {}
-    full_eval = Evaluator(hm, prep.inputs, prep.labels, cost, names)     # the whole test set
     scored: dict = {}                      # accuracies on the search images, shared (each search counts its own)
+    # the whole test set; when the search scores it all, the re-scoring reuses the search's accuracies
+    full_eval = Evaluator(hm, prep.inputs, prep.labels, cost, names,
+                          shared=scored if n_eval == len(prep.inputs) else None)
     for gran in ("layer", "array"):
         t = time.perf_counter()
         ev = Evaluator(hm, prep.inputs[:n_eval], prep.labels[:n_eval], cost, names, shared=scored)
@@ -257,8 +259,9 @@ def _load() -> float:
 
 
 def table_text(s: dict) -> str:
-    lines = [f"{s['name']}: {s['workload']}, {s['arrays']} arrays in {s['layers']} layers; search on "
-             f"{s['eval_samples']} test images, fronts re-scored on all {s['test_samples']}",
+    scoring = (f"all {s['test_samples']} test images" if s['eval_samples'] == s['test_samples'] else
+               f"{s['eval_samples']} test images, fronts re-scored on all {s['test_samples']}")
+    lines = [f"{s['name']}: {s['workload']}, {s['arrays']} arrays in {s['layers']} layers; search on {scoring}",
              f"full precision: top-1 {100 * s['full_precision']['top1']['value']:.2f} %, "
              f"{s['full_precision']['energy']['value'] * 1e9:.1f} nJ, "
              f"{s['full_precision']['latency']['value'] * 1e6:.1f} us per inference",
