@@ -247,7 +247,7 @@ def _add(arch: Architecture, level: str, role: str, kind: str, model: str, path:
 
 
 def _level_periphery(arch: Architecture, level: str, section, path: tuple, parents: int, children: int) -> None:
-    """Buffer, interconnect and accumulator of one level (chip, tile or PE)."""
+    """Buffer, interconnect, accumulator and published units of one level (chip, tile or PE)."""
     if section.buffer is not None:
         b = section.buffer
         _add(arch, level, "buffer", "buffer", b.memory, path + ("buffer",), b.count, parents,
@@ -263,6 +263,8 @@ def _level_periphery(arch: Architecture, level: str, section, path: tuple, paren
         acc = section.accumulator
         _add(arch, level, "accumulator", "adder_tree", acc.model, path + ("accumulator",), acc.count, parents,
              {"inputs": max(2, children), "bits": acc.bits, **acc.params.kwargs()})
+    for role, unit in getattr(section, "units", {}).items():
+        _add(arch, level, role, "unit", unit.model, path + ("units", role), unit.count, parents, unit.params.kwargs())
 
 
 def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:

@@ -1,6 +1,7 @@
 """Registry, describe() of every model, and hand-worked costs of the non-ADC components."""
 
 import inspect
+from pathlib import Path
 import math
 
 import pytest
@@ -38,6 +39,7 @@ EXPECTED = {
     "shift_add": ["digital"],
     "sram_macro": ["sram_cim"],
     "switch_matrix": ["neurosim_column", "neurosim_row"],
+    "unit": ["fixed", "per_op"],
 }
 ALL_MODELS = [(k, m) for k, ms in EXPECTED.items() for m in ms]
 
@@ -366,6 +368,38 @@ def test_fixed_link_is_static_power_and_area():
     assert io.leakage_W == pytest.approx(10.4, rel=1e-12)
     assert io.area_m2 == pytest.approx(22.88e-6, rel=1e-12)
     assert arch.area_breakdown()["chip.io"] == pytest.approx(22.88e-6, rel=1e-12)
+
+
+# ---------------------------------------------------------------- published units
+def test_per_op_unit_by_hand():
+    """ISAAC's IMA output register (Table 6: 256 B, 0.23 mW, 770 um^2), updated once per
+    conversion at 8 ADCs x 1.2 GS/s: 0.23e-3 / 9.6e9 = 2.3958e-14 J per update."""
+    reg = create("unit", "per_op", T28, energy_per_op_J=0.23e-3 / 9.6e9, area_m2=770e-12)
+    assert reg.operate().energy_J == pytest.approx(2.3958333333333333e-14, rel=1e-12)
+    assert reg.operate().latency_s == pytest.approx(1e-9, rel=1e-12)       # one cycle at 1 GHz
+    assert reg.area_m2 == 770e-12 and reg.leakage_W == 0.0 and reg.activity == "conversion"
+    assert create("unit", "per_op", T28, energy_per_op_J=0.0, area_m2=0.0, activity="output").activity == "output"
+    with pytest.raises(CimsimError, match="activity"):
+        create("unit", "per_op", T28, energy_per_op_J=1e-15, area_m2=0.0, activity="read")
+    with pytest.raises(CimsimError, match="energy_per_op_J"):
+        create("unit", "per_op", T28, energy_per_op_J=-1e-15, area_m2=0.0)
+
+
+def test_fixed_unit_is_static_power_and_area():
+    """ISAAC's max-pool unit (Table 6: 0.4 mW, 0.00024 mm^2): static power, no action energy."""
+    pool = create("unit", "fixed", T28, power_W=0.4e-3, area_m2=0.00024e-6)
+    assert pool.describe() == {"area_m2": 2.4e-10, "leakage_W": 4e-4, "operate.energy_J": 0.0,
+                               "operate.latency_s": 1e-9}
+
+
+def test_unit_names_may_not_shadow_level_roles(tmp_path):
+    from cimsim.architecture import load_architecture
+    from cimsim.errors import SpecError
+    f = tmp_path / "a.yaml"
+    f.write_text("extends: %s\nchip:\n  tiles:\n    units:\n      buffer: {model: fixed, params: "
+                 "{power_W: 1 mW, area_m2: 1 um^2}}\n" % (Path("arch/neurosim-rram-22nm.yaml").resolve()))
+    with pytest.raises(SpecError, match="unit's name"):
+        load_architecture(f)
 
 
 def test_concentrated_mesh_with_published_routers_by_hand():

@@ -62,6 +62,36 @@ def test_zero_inputs_cost_only_static_crossbar_energy(vgg8):
     assert e["array.crossbar"] == pytest.approx(static, rel=1e-12)
 
 
+def test_published_units_charged_per_conversion_and_per_output(vgg8, tmp_path):
+    """kind unit: per_op units cost ops x energy, one op per ADC conversion (activity
+    conversion) or per output element (activity output); a fixed unit costs no dynamic energy,
+    its power is static."""
+    f = tmp_path / "units.yaml"
+    f.write_text(
+        f"extends: {DEFAULT}\n"
+        "chip:\n  tiles:\n    units:\n"
+        "      pool: {model: fixed, count: 2, params: {power_W: 0.4 mW, area_m2: 240 um^2}}\n"
+        "      act: {params: {energy_per_op_J: 3 pJ, area_m2: 1 um^2, activity: output}}\n"
+        "    pes:\n      units:\n"
+        "        reg: {count: 2, params: {energy_per_op_J: 0.5 fJ, area_m2: 2 um^2}}\n")
+    arch = load_architecture(f)
+    base = load_architecture(DEFAULT)
+    layer = vgg8.layers[1]
+    lm = map_layer(layer, arch)
+    r = simulate_layer(layer, lm, arch)
+    e = layer_energy(arch, lm, r, layer, 1)
+    conversions = r.activity()["conversions"]
+    assert conversions > 0
+    assert e["pe.reg"] == pytest.approx(conversions * 0.5e-15, rel=1e-12)      # not x count
+    assert e["tile.act"] == pytest.approx(32 * 32 * 128 * 3e-12, rel=1e-12)    # conv2: 128 x 32 x 32 outputs
+    assert "tile.pool" not in e
+    tiles, pes = arch.spec.chip.tiles.count, arch.spec.chip.tiles.count * arch.spec.chip.tiles.pes.count
+    assert arch.leakage_W - base.leakage_W == pytest.approx(tiles * 2 * 0.4e-3, rel=1e-12)
+    assert arch.area_m2 - base.area_m2 == pytest.approx(tiles * (480e-12 + 1e-12) + pes * 4e-12, rel=1e-9)
+    e_base = layer_energy(base, map_layer(layer, base), simulate_layer(layer, map_layer(layer, base), base), layer, 1)
+    assert {k: v for k, v in e.items() if k not in ("pe.reg", "tile.act")} == pytest.approx(e_base, rel=1e-12)
+
+
 def test_run_cli_writes_report_and_csv_with_units(tmp_path, capsys):
     out = tmp_path / "o"
     tl = tmp_path / "tl.json"

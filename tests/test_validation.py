@@ -163,6 +163,38 @@ def test_isaac_shift_add_at_table6():
     assert sa.model.shift_add().energy_J * 8 * 1.2e9 == pytest.approx(0.2e-3, rel=2e-3)
 
 
+def test_isaac_table6_units_by_hand():
+    """ISAAC Table 6's remaining units (kind unit), 168 tiles x 12 IMAs: the IMA's output
+    register (256 B, 0.23 mW, 770 um^2) and sample-and-hold (8 x 128, 10 uW, 40 um^2) charged
+    per conversion at the IMA's 8 ADCs x 1.2 GS/s, so at that rate they draw Table 6's power;
+    the tile's output register (1.68 mW, 0.0032 mm^2), 2 sigmoid units (0.26 mW, 0.0003 mm^2
+    each) and max-pool unit (0.4 mW, 0.00024 mm^2) as static power."""
+    arch = load_architecture("arch/validation/isaac-32nm/isaac-ce.yaml")
+    area = arch.area_breakdown()
+    reg, sh = arch.require("pe", "output_register"), arch.require("pe", "sample_hold")
+    assert (reg.total, sh.total) == (2016, 16128)
+    # 0.023958 pJ and 1.0417 fJ (rounded in the file) x 9.6e9 per s: 0.22999680 mW and 10.00032 uW
+    assert reg.model.operate().energy_J * 8 * 1.2e9 == pytest.approx(0.2299968e-3, rel=1e-12, abs=0)
+    assert sh.model.operate().energy_J * 8 * 1.2e9 == pytest.approx(10.00032e-6, rel=1e-12, abs=0)
+    assert area["pe.output_register"] == pytest.approx(2016 * 770e-12, rel=1e-12, abs=0)
+    assert area["pe.sample_hold"] == pytest.approx(2016 * 40e-12, rel=1e-12, abs=0)
+    assert arch.require("tile", "sigmoid").total == 336
+    # 168 x (1.68 + 2 x 0.26 + 0.4) mW = 0.4368 W; 168 x (3200 + 2 x 300 + 240) um^2 = 0.67872 mm^2
+    tile = ("output_register", "sigmoid", "max_pool")
+    assert sum(arch.require("tile", r).leakage_W for r in tile) == pytest.approx(0.4368, rel=1e-12, abs=0)
+    assert sum(area[f"tile.{r}"] for r in tile) == pytest.approx(0.67872e-6, rel=1e-12, abs=0)
+    # with them, Table 6's IMA components sum to 24.08 mW (Table 6: 24.09) and its tile to
+    # 329.81 mW (330): ADC 16, DAC 4, crossbars 2.4, IR 1.24, OR 0.23, S+A 0.2, S+H 0.01 per IMA;
+    # eDRAM 20.7, bus 7, a quarter router 10.5, OR 1.68, sigmoid 0.52, max-pool 0.4, S+A 0.05
+    ima = 16 + 4 + 2.4 + 1.24 + 0.23 + 0.2 + 0.01
+    assert 12 * ima + 20.7 + 7 + 42 / 4 + 1.68 + 0.52 + 0.4 + 0.05 == pytest.approx(329.81, rel=1e-9, abs=0)
+    # areas (mm^2): IMA 0.0096 + 0.00017 + 0.00004 + 0.0002 + 0.00024 + 0.0021 + 0.00077 = 0.01312;
+    # tile 12 x 0.01312 + 0.083 + 0.09 + 0.151 / 4 + 0.0032 + 0.0006 + 0.00024 + 0.00006 = 0.37229 (0.372)
+    ima_a = 0.0096 + 0.00017 + 0.00004 + 0.0002 + 0.00024 + 0.0021 + 0.00077
+    tile_a = 12 * ima_a + 0.083 + 0.09 + 0.151 / 4 + 0.0032 + 0.0006 + 0.00024 + 0.00006
+    assert tile_a == pytest.approx(0.37229, rel=1e-9, abs=0)
+
+
 def test_charge_sharing_schema_errors(tmp_path):
     src = open("arch/validation/sinangil-jssc21-7nm/sinangil-macro.yaml").read()
     bad = tmp_path / "bad.yaml"
@@ -524,9 +556,9 @@ PINNED = {
     ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 17.6649,
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.81442,
     ("neurosim-v14-sram-22nm-rows64", "chip area"): 81.2188,
-    ("isaac-ce-32nm", "computational efficiency (peak)"): 486.548,
-    ("isaac-ce-32nm", "power efficiency (peak)"): 719.846,
-    ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 719.846,
+    ("isaac-ce-32nm", "computational efficiency (peak)"): 472.809,
+    ("isaac-ce-32nm", "power efficiency (peak)"): 707.719,
+    ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 707.719,
     ("isaac-ce-32nm", "throughput (peak)"): 38.7072,
     ("sinangil-jssc21-7nm", "energy efficiency (output 6)"): 380.872,
     ("sinangil-jssc21-7nm", "throughput"): 372.364,

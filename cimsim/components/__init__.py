@@ -28,6 +28,7 @@ from cimsim.components import (  # noqa: E402,F401
     sense_amp,
     shift_add,
     sram_macro,
+    unit,
 )
 
 __all__ = [

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from cimsim.components._util import check_int, check_nonneg, check_positive
-from cimsim.components.base import ActionCost, Component, Technology
+from cimsim.components._util import check_int, check_positive
+from cimsim.components.base import ActionCost, Technology
 from cimsim.components.registry import register
+from cimsim.components.unit import FixedUnit
 
 
 @register
-class FixedLink(Component):
+class FixedLink(FixedUnit):
     """One off-chip link (SerDes / HyperTransport-style I/O) described by its published power
     and area: no action, a constant power drawn for as long as the chip runs.
 
@@ -23,7 +24,8 @@ class FixedLink(Component):
     not a payload is sent, and the chips cimsim validates against publish the links that way:
     ISAAC's Table 6 (Shafiee et al., ISCA 2016) gives its four HyperTransport links (1.6 GHz,
     6.4 GB/s each) as 10.4 W and 22.88 mm^2 in the chip totals. cimsim books this power as
-    static (``leakage_W``), so it is charged over the run time like leakage.
+    static (``leakage_W``), so it is charged over the run time like leakage (as the ``unit``
+    model ``fixed`` it extends).
 
     Parameters:
         power_W: the link's power (W), as published. No default: a link's power depends on its
@@ -44,21 +46,11 @@ class FixedLink(Component):
 
     def __init__(self, tech: Technology, *, power_W: float, area_m2: float,
                  link_clock_Hz: float = 1.6e9, bits_per_clock: int = 32):
-        super().__init__(tech)
+        super().__init__(tech, power_W=power_W, area_m2=area_m2)
         o = self.owner
-        self.power_W = check_nonneg("power_W", power_W, o)
-        self._area_m2 = check_nonneg("area_m2", area_m2, o)
         self.link_clock_Hz = check_positive("link_clock_Hz", link_clock_Hz, o)
         self.bits_per_clock = check_int("bits_per_clock", bits_per_clock, 1, None, owner=o)
 
     def transfer(self, bits: int | None = None) -> ActionCost:
         n = self.bits_per_clock if bits is None else check_int("bits", bits, 0, None, owner=self.owner)
         return ActionCost(0.0, math.ceil(n / self.bits_per_clock) / self.link_clock_Hz)
-
-    @property
-    def area_m2(self) -> float:
-        return self._area_m2
-
-    @property
-    def leakage_W(self) -> float:
-        return self.power_W

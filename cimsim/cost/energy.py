@@ -45,6 +45,9 @@ Per component instance name (``level.role``, as in ``cimsim describe``):
 - ``tile.*`` and ``chip.*`` buffers and links: the layer's input feature map read once and its
   output feature map written once (assumption: no re-fetch; ``input_fmap_bits``,
   ``output_fmap_bits``), channels of pruned inputs and filters skipped;
+- published units (``units`` of a tile or PE, kind ``unit``): model ``per_op`` one operation
+  per ADC conversion (``activity: conversion``) or per output element of the layer (``output``,
+  pruned filters skipped), whatever the level; model ``fixed`` nothing here (its power is static);
 - ``tile.accumulator`` / ``chip.accumulator``: one addition per output per extra PE the layer
   spans beyond its first (assumption: partial sums of a layer split over PEs meet there).
 """
@@ -84,6 +87,11 @@ def fmap_bits(layer, samples: int) -> tuple[int, int]:
     if layer.kind == "matmul":
         in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits
     return in_bits, out_elems * layer.input.bits
+
+
+def output_elements(layer, samples: int) -> int:
+    """Output elements of ``samples`` samples, pruned filters skipped (:func:`kept_channels`)."""
+    return round(int(np.prod(layer.output_shape)) * kept_channels(layer)[1]) * samples
 
 
 def adc_column_current_J(arch: Architecture, result) -> float:
@@ -239,6 +247,10 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
         link = arch.get(level, "interconnect")
         if link is not None:
             add(f"{level}.interconnect", (in_bits + out_bits) * link.model.energy_per_bit_J)
+    for inst in arch.instances:   # published units charged per operation (kind unit, model per_op)
+        if inst.model.kind == "unit" and inst.model.model == "per_op":
+            ops = act["conversions"] if inst.model.activity == "conversion" else output_elements(layer, samples)
+            add(inst.name, ops * inst.model.energy_per_op_J)
     pes = math.ceil(lm.arrays / a.count)
     if pes > 1:
         n_out = act["output_bits"] // max(1, a.accumulator_bits)

@@ -11,9 +11,9 @@ Every physical quantity is written with its unit in the file and held in SI here
       buffer, interconnect, accumulator          # global level
       io: {model, count, params}                 # off-chip links (static power, area)
       tiles:
-        count, buffer, interconnect, accumulator
+        count, buffer, interconnect, accumulator, units {role: {model, count, params}}
         pes:
-          count, buffer, interconnect, accumulator
+          count, buffer, interconnect, accumulator, units {role: {model, count, params}}
           arrays:
             count, kind (crossbar | sram_macro), rows, columns, bits_per_cell, rows_active, charge_sharing,
             device {kind rram|pcm|fefet|sram, r_on, r_off | on_off_ratio},
@@ -35,7 +35,7 @@ import difflib
 import math
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from cimsim.spec.units import QuantityError, parse_quantity, suffix_dimension
@@ -214,6 +214,29 @@ class IO(Section):
     model: str = "fixed"
     count: Count = 1
     params: ComponentParams = ComponentParams()
+
+
+#: Role names a level's own components take (a unit under ``units`` may not reuse them).
+_LEVEL_ROLES = ("buffer", "interconnect", "accumulator", "io")
+
+
+class Unit(Section):
+    """A published auxiliary unit of a tile or PE (kind ``unit``: e.g. ISAAC's output registers,
+    sample-and-hold, sigmoid and max-pool units): ``count`` per tile / PE of model ``model``
+    (``per_op``: an energy per operation counted from the activity; ``fixed``: a published power
+    drawn as static power), with its figures in ``params``."""
+
+    model: str = "per_op"
+    count: Count = 1
+    params: ComponentParams = ComponentParams()
+
+
+def _check_units(units: dict) -> dict:
+    for role in units:
+        if not role.isidentifier() or role in _LEVEL_ROLES:
+            raise inconsistent("units", f"a unit's name must be an identifier other than "
+                                        f"{', '.join(_LEVEL_ROLES)}; found {role!r}")
+    return units
 
 
 class Accumulator(Section):
@@ -541,6 +564,12 @@ class PEs(Section):
     buffer: Buffer | None = None
     interconnect: Interconnect | None = None
     accumulator: Accumulator | None = None
+    units: dict[str, Unit] = Field(default_factory=dict, description="published auxiliary units, by role name")
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, v):
+        return _check_units(v)
     arrays: Arrays
 
 
@@ -549,6 +578,12 @@ class Tiles(Section):
     buffer: Buffer | None = None
     interconnect: Interconnect | None = None
     accumulator: Accumulator | None = None
+    units: dict[str, Unit] = Field(default_factory=dict, description="published auxiliary units, by role name")
+
+    @field_validator("units")
+    @classmethod
+    def _units(cls, v):
+        return _check_units(v)
     pes: PEs
 
 
