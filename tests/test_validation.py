@@ -13,6 +13,7 @@ import pytest
 
 from cimsim.architecture import load_architecture
 from cimsim.components import Technology, create
+from cimsim.errors import CimsimError
 
 TECH22 = Technology(node_nm=22, vdd_V=0.8, clock_Hz=1e9, flavor="LSTP")
 
@@ -426,6 +427,29 @@ def test_crossbar_row_charges_per_read_by_hand():
     assert eight.read(active_rows=10).energy_J == pytest.approx(8 * once.read(active_rows=10).energy_J)
 
 
+
+def test_crossbar_rows_over_mapped_rows_by_hand():
+    """NeuroSim V1.4 charges a partly filled array numRow x (non-zero inputs / mapped rows)
+    (ProcessingUnit.cpp GetInputVector, SubArray.cpp CalculatePower); rows_over_mapped_rows
+    reproduces it. The array of test_crossbar_row_charges_per_read_by_hand (48.83 fJ for 10
+    driven rows) holding 27 of its 128 rows, as VGG-8's first layer: 10 x 128/27 = 47.41 row
+    charges, 48.83 fJ x 128/27 = 231.49 fJ; a full array (mapped_rows 128) or no mapped_rows
+    given: 48.83 fJ; without the option the mapped rows do not matter."""
+    kw = dict(rows=128, columns=128, r_on_ohm=1e5, r_off_ohm=1.7e6, cell_area_F2=48,
+              column_wire_capacitance_per_cell_F=0.0, include_cell_current=False)
+    tech = Technology(node_nm=22, vdd_V=0.85, clock_Hz=1e9)
+    ns = create("crossbar", "rram", tech, rows_over_mapped_rows=True, **kw)
+    plain = create("crossbar", "rram", tech, **kw)
+    assert ns.activity_energy_J(reads=1, input_levels=10, column_levels=0, mapped_rows=27) == pytest.approx(
+        231.49e-15, rel=1e-3)
+    assert ns.activity_energy_J(reads=1, input_levels=10, column_levels=0, mapped_rows=128) == pytest.approx(
+        48.83e-15, rel=1e-3)
+    assert ns.activity_energy_J(reads=1, input_levels=10, column_levels=0) == pytest.approx(48.83e-15, rel=1e-3)
+    assert plain.activity_energy_J(reads=1, input_levels=10, column_levels=0, mapped_rows=27) == pytest.approx(
+        48.83e-15, rel=1e-3)
+    with pytest.raises(CimsimError):
+        ns.activity_energy_J(reads=1, input_levels=10, column_levels=0, mapped_rows=129)
+
 def test_access_transistor_caps_by_hand():
     """NeuroSim V1.4 (SubArray.cpp Initialize, 1T1R) sizes the access NMOS to drop 0.25 x R_on at
     0.2 of a 1 F NMOS's on-resistance and loads the word line with its gate and the bit line with
@@ -533,18 +557,18 @@ from cimsim.validation.designs import DESIGNS  # noqa: E402
 #: pinned too, so that a model change that moves any row shows up here and in docs/validation.md
 #: (regenerate it with `cimsim validate-refs --markdown docs/validation.md`).
 PINNED = {
-    ("neurosim-v14-rram-22nm-rows32", "energy efficiency (VGG-8)"): 16.9701,
+    ("neurosim-v14-rram-22nm-rows32", "energy efficiency (VGG-8)"): 16.9189,
     ("neurosim-v14-rram-22nm-rows32", "throughput (VGG-8, pipelined)"): 5.47273,
     ("neurosim-v14-rram-22nm-rows32", "chip area"): 101.948,
-    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8)"): 26.429,
+    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8)"): 26.3051,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.77108,
     ("neurosim-v14-rram-22nm-rows64", "chip area"): 101.161,
-    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8), release test"): 26.429,
+    ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8), release test"): 26.3051,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8), release test"): 6.77108,
     ("neurosim-v14-rram-22nm-rows64", "chip area, release test"): 101.161,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: ADC"): 60.118,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: accumulation"): 12.5702,
-    ("neurosim-v14-rram-22nm-rows64", "energy share: other"): 27.3118,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: ADC"): 60.3063,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: accumulation"): 12.5109,
+    ("neurosim-v14-rram-22nm-rows64", "energy share: other"): 27.1829,
     ("neurosim-v14-rram-22nm-rows64", "area share: cell arrays"): 3.33222,
     ("neurosim-v14-rram-22nm-rows64", "area share: ADC"): 3.78291,
     ("neurosim-v14-rram-22nm-rows64", "area share: accumulation"): 17.0594,

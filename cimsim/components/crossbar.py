@@ -31,8 +31,14 @@ class RRAMCrossbar(Component):
       per read (default 1: they stay driven while multiplexed columns are converted; NeuroSim
       V1.4 ``SubArray.cpp`` charges them once per multiplexed column, ``readDynamicEnergyArray
       *= numColMuxed``, a step its authors mark "needs check": pass ``numColMuxed`` to reproduce
-      it). Defaults: all rows active, every cell at the mean level
-      ``(2^c - 1) / 2`` (half of the maximum digit). Latency ``read_pulse_s`` (line RC taken to
+      it). ``rows_over_mapped_rows`` (default false) reproduces how NeuroSim V1.4 charges a
+      partly filled array: ``ProcessingUnit.cpp`` GetInputVector takes activityRowRead as the
+      non-zero inputs over the rows mapped to that sub-array, and ``SubArray.cpp`` CalculatePower
+      multiplies it by the sub-array's full ``numRow``, so an array holding ``m`` of its ``rows``
+      rows is charged ``rows / m`` times its driven row lines (128/27 = 4.7x for a 3x3x3 first
+      layer); the mapped rows are given to :meth:`activity_energy_J` as ``mapped_rows`` (``read``
+      and ``read_columns`` do not take them). Defaults: all rows active, every cell at the mean
+      level ``(2^c - 1) / 2`` (half of the maximum digit). Latency ``read_pulse_s`` (line RC taken to
       settle within the pulse; not modelled separately).
     - ``read_columns(conductance_sum_S=None, active_rows=None)``: data-dependent read from the
       summed conductance of the active cells (the functional pass computes it), plus the line
@@ -87,7 +93,8 @@ class RRAMCrossbar(Component):
                  column_wire_capacitance_per_cell_F: float | None = None,
                  access_gate_capacitance_per_cell_F: float = 0.0,
                  row_voltage_V: float | None = None, include_cell_current: bool = True,
-                 row_charges_per_read: int = 1, read_power_W: float | None = None,
+                 row_charges_per_read: int = 1, rows_over_mapped_rows: bool = False,
+                 read_power_W: float | None = None,
                  write_voltage_V: float = 2.0, write_pulse_s: float = 10e-9,
                  write_energy_per_cell_J: float | None = None):
         super().__init__(tech)
@@ -120,6 +127,10 @@ class RRAMCrossbar(Component):
         self.row_voltage_V = (tech.vdd_V if row_voltage_V is None
                               else check_positive("row_voltage_V", row_voltage_V, o))
         self.row_charges_per_read = check_int("row_charges_per_read", row_charges_per_read, 1, None, owner=o)
+        if not isinstance(rows_over_mapped_rows, bool):
+            raise CimsimError(f"{o}: parameter 'rows_over_mapped_rows' must be true or false, "
+                              f"got {rows_over_mapped_rows!r}")
+        self.rows_over_mapped_rows = rows_over_mapped_rows
         if not isinstance(include_cell_current, bool):
             raise CimsimError(f"{o}: parameter 'include_cell_current' must be true or false, "
                               f"got {include_cell_current!r}")
@@ -194,7 +205,8 @@ class RRAMCrossbar(Component):
                   + self._wire_energy(self._active_rows(active_rows)))
         return ActionCost(energy, self.read_pulse_s)
 
-    def activity_energy_J(self, reads: int, input_levels: int, column_levels: int) -> float:
+    def activity_energy_J(self, reads: int, input_levels: int, column_levels: int,
+                          mapped_rows: int | None = None) -> float:
         """Energy of ``reads`` read pulses from exact activity counts (the functional pass):
 
         - cells: ``V_r^2 t (Gmin * input_levels * columns + dG * column_levels)`` with
@@ -202,7 +214,9 @@ class RRAMCrossbar(Component):
           its cells (unused cells sit at Gmin), and the level-dependent part is the sum of
           ``x_r d_r`` over reads and columns;
         - row wires: ``input_levels * columns * C_row * V_row^2 * row_charges_per_read`` (only
-          driven rows charge; ``C_row`` the wire plus the access gate per cell);
+          driven rows charge; ``C_row`` the wire plus the access gate per cell), times
+          ``rows / mapped_rows`` with ``rows_over_mapped_rows`` (NeuroSim's accounting of a
+          partly filled array, see the class notes; ``mapped_rows`` the rows holding weights);
         - column wires: ``reads * rows * columns * C_col * V_r^2`` (every read precharges them);
         - with a published ``read_power_W``: ``reads * read_power_W * read_pulse_s``.
         """
@@ -210,6 +224,8 @@ class RRAMCrossbar(Component):
         g_sum = self.g_min_S * input_levels * self.columns + dg * column_levels
         rows = (input_levels * self.columns * self.row_capacitance_per_cell_F * self.row_voltage_V ** 2
                 * self.row_charges_per_read)
+        if self.rows_over_mapped_rows and mapped_rows:
+            rows *= self.rows / check_int("mapped_rows", mapped_rows, 1, self.rows, owner=self.owner)
         cols = reads * self.columns * self.rows * self.column_wire_capacitance_per_cell_F * self.read_voltage_V ** 2
         return self._cell_energy(g_sum) + self._published_read_energy(reads) + rows + cols
 

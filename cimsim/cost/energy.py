@@ -181,6 +181,12 @@ def adc_energy_at_bits_J(adc, mean_bits: float, top: int) -> float:
     return e_lo + (m - lo) * (adc.convert(bits_resolved=hi).energy_J - e_lo)
 
 
+def mapped_rows(lm, arr) -> int:
+    """Rows of array ``arr`` (group, row tile) that hold weights (padding rows excluded)."""
+    r = lm.rows_per_array
+    return int((lm.groups[arr.group].row_layout[arr.row_tile * r:(arr.row_tile + 1) * r] >= 0).sum())
+
+
 def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[str, float]:
     """Dynamic energy (J) per component instance name for one layer over ``samples`` samples."""
     out: dict[str, float] = {}
@@ -196,7 +202,8 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
     if a.kind == "crossbar":
         xb = arch.require("array", "crossbar").model
         for arr in result.arrays:
-            add("array.crossbar", xb.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels))
+            add("array.crossbar", xb.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels,
+                                                       mapped_rows(lm, arr)))
     else:
         sm = arch.require("array", "sram_macro").model
         for arr in result.arrays:

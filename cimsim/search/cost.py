@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from cimsim.cost.energy import adc_energy_at_bits_J, layer_energy, periphery_energy
+from cimsim.cost.energy import adc_energy_at_bits_J, layer_energy, mapped_rows, periphery_energy
 from cimsim.engine.sim import layer_timing
 from cimsim.kernels.planned import simulate_layer_planned
 from cimsim.kernels.readout import Ideal
@@ -72,7 +72,8 @@ class CostModel:
                                                                          a.readout.bits], (len(keys), 1)),
                                                Ideal(), samples=slice(0, n))
                     for k, arr in enumerate(r.arrays):
-                        E[k, ii, wi] = (xb.model.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels)
+                        E[k, ii, wi] = (xb.model.activity_energy_J(arr.reads, arr.input_levels, arr.column_levels,
+                                                                   mapped_rows(lm, arr))
                                         + arr.input_levels * dac + arr.conversions * sa
                                         + sum(periphery_energy(arch, [arr]).values()))
                         C[k, ii, wi] = arr.conversions
