@@ -354,18 +354,51 @@ def test_mlsa_v14_by_hand():
     # voltage mode: no column power (the V1.4 fit is zero), powers over 1 ns
     volt = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64, mode="voltage")
     assert volt.column_energy_J(1e-4) == 0.0 and volt.reference_power_W == 0.0
-    # area: 9 minimum NMOS per level (212.8 F^2 each) + 15/16 dummy column of 128 x 4F by 12F +
+    # area: 9 minimum NMOS per level (212.8 F^2 each) + 15/16 dummy column of 128 x 4F by 12F
+    # (F here NeuroSim's cell feature size, the 40 nm wire width: SubArray.cpp arrayheight,
+    # arraywidthunit from cell.featureSize) +
     # the encoder: INV 2 CPP = 7.6 F, NAND2 3 CPP = 11.4 F, NAND8 9 CPP = 34.2 F wide (CPP 3.8 F, no
     # folding in the 20.9 F diffusion height), (7.6 + 11.4) x 15 x 28 + 34.2 x 4 x 28 = 11810.4 F^2
     # over a 53.2 F wide cell -> 222 F tall; 16 encoders in one row as wide as the array
     # (128 x 12 F = 1536 F): 222 x 1536 / 16 = 21312 F^2 each
     f = 22e-9
     assert adc.encoder_area_m2 == pytest.approx(21312 * f * f, rel=1e-9)
-    assert adc.area_m2 == pytest.approx(15 * 9 * 212.8 * f * f + 15 / 16 * 128 * 4 * f * 12 * f + 21312 * f * f,
+    fc = 40e-9
+    assert adc.area_m2 == pytest.approx(15 * 9 * 212.8 * f * f + 15 / 16 * 128 * 4 * fc * 12 * fc + 21312 * f * f,
                                         rel=1e-9)
     from cimsim.errors import CimsimError
     with pytest.raises(CimsimError, match="22 nm"):
         create("adc", "neurosim_mlsa_v14", Technology(node_nm=28, vdd_V=0.9, clock_Hz=1e9), bits=4)
+
+
+def test_mlsa_v14_dummy_column_area_by_hand():
+    """NeuroSim V1.4 sizes the sense amplifier's dummy reference columns with the cell feature
+    size (SubArray.cpp Initialize: arrayheight = numRow x cellHeight x cell.featureSize, RRAM
+    arraywidthunit = cellWidth x cell.featureSize; cell.featureSize = Param.cpp featuresize, the
+    40 nm wire width at 22 nm), the array itself with the node's 22 nm. 15 levels share a dummy
+    column per 16 amplifiers (dumcolshared = levelOutput), so an ADC carries 15/16 of one:
+    - default (40 nm x 40 nm), 128 x 4 F by 12 F: 15/16 x 128 x 0.16 um x 0.48 um = 9.216 um^2
+    - at the node (22 nm x 22 nm): 15/16 x 128 x 0.088 um x 0.264 um = 2.78784 um^2
+    - SRAM (10 F at 40 nm by 28 F at 22 nm): 15/16 x 128 x 0.4 um x 0.616 um = 29.568 um^2
+    The 16 ADCs of a 128-column array at 40 nm carry 147.456 um^2 of dummy columns, 102.85 um^2
+    more than at 22 nm."""
+    rram = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64)
+    node = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64,
+                  dummy_column_height_feature_m=22e-9, dummy_column_width_feature_m=22e-9)
+    sram = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64, cell_height_features=10,
+                  cell_width_features=28, dummy_column_width_feature_m=22e-9)
+    sram_node = create("adc", "neurosim_mlsa_v14", TECH22, bits=4, rows=64, cell_height_features=10,
+                       cell_width_features=28, dummy_column_height_feature_m=22e-9,
+                       dummy_column_width_feature_m=22e-9)
+    assert rram.area_m2 - node.area_m2 == pytest.approx((9.216 - 2.78784) * 1e-12, rel=1e-9)
+    assert 16 * (rram.area_m2 - node.area_m2) == pytest.approx(102.85056e-12, rel=1e-9)
+    # the SRAM cell's encoder is the same (one row as wide as the array of 28 F cells); only the
+    # dummy column's height changes between the two: 15/16 x 128 x 10 x (40 - 22) nm x 0.616 um
+    assert sram.area_m2 - sram_node.area_m2 == pytest.approx(
+        (29.568 - 15 / 16 * 128 * 0.22 * 0.616) * 1e-12, rel=1e-9)
+    from cimsim.errors import CimsimError
+    with pytest.raises(CimsimError, match="dummy_column_width_feature_m"):
+        create("adc", "neurosim_mlsa_v14", TECH22, bits=4, dummy_column_width_feature_m=0.0)
 
 
 def test_mlsa_v14_sram_column_current_by_hand(tmp_path):
@@ -559,27 +592,27 @@ from cimsim.validation.designs import DESIGNS  # noqa: E402
 PINNED = {
     ("neurosim-v14-rram-22nm-rows32", "energy efficiency (VGG-8)"): 16.9189,
     ("neurosim-v14-rram-22nm-rows32", "throughput (VGG-8, pipelined)"): 5.47273,
-    ("neurosim-v14-rram-22nm-rows32", "chip area"): 101.948,
+    ("neurosim-v14-rram-22nm-rows32", "chip area"): 102.859,
     ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8)"): 26.3051,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.77108,
-    ("neurosim-v14-rram-22nm-rows64", "chip area"): 101.161,
+    ("neurosim-v14-rram-22nm-rows64", "chip area"): 102.071,
     ("neurosim-v14-rram-22nm-rows64", "energy efficiency (VGG-8), release test"): 26.3051,
     ("neurosim-v14-rram-22nm-rows64", "throughput (VGG-8), release test"): 6.77108,
-    ("neurosim-v14-rram-22nm-rows64", "chip area, release test"): 101.161,
+    ("neurosim-v14-rram-22nm-rows64", "chip area, release test"): 102.071,
     ("neurosim-v14-rram-22nm-rows64", "energy share: ADC"): 60.3063,
     ("neurosim-v14-rram-22nm-rows64", "energy share: accumulation"): 12.5109,
     ("neurosim-v14-rram-22nm-rows64", "energy share: other"): 27.1829,
-    ("neurosim-v14-rram-22nm-rows64", "area share: cell arrays"): 3.33222,
-    ("neurosim-v14-rram-22nm-rows64", "area share: ADC"): 3.78291,
-    ("neurosim-v14-rram-22nm-rows64", "area share: accumulation"): 17.0594,
-    ("neurosim-v14-rram-22nm-rows64", "area share: interconnect"): 9.83067,
-    ("neurosim-v14-rram-22nm-rows64", "area share: other"): 65.9948,
+    ("neurosim-v14-rram-22nm-rows64", "area share: cell arrays"): 3.30248,
+    ("neurosim-v14-rram-22nm-rows64", "area share: ADC"): 4.64151,
+    ("neurosim-v14-rram-22nm-rows64", "area share: accumulation"): 16.9071,
+    ("neurosim-v14-rram-22nm-rows64", "area share: interconnect"): 9.74295,
+    ("neurosim-v14-rram-22nm-rows64", "area share: other"): 65.4059,
     ("neurosim-v14-sram-22nm-rows32", "energy efficiency (VGG-8)"): 9.97186,
     ("neurosim-v14-sram-22nm-rows32", "throughput (VGG-8, pipelined)"): 5.48919,
-    ("neurosim-v14-sram-22nm-rows32", "chip area"): 82.0067,
+    ("neurosim-v14-sram-22nm-rows32", "chip area"): 83.892,
     ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 17.6649,
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 6.81442,
-    ("neurosim-v14-sram-22nm-rows64", "chip area"): 81.2188,
+    ("neurosim-v14-sram-22nm-rows64", "chip area"): 83.1041,
     ("isaac-ce-32nm", "computational efficiency (peak)"): 472.809,
     ("isaac-ce-32nm", "power efficiency (peak)"): 707.719,
     ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 707.719,

@@ -30,6 +30,7 @@ from cimsim.components.neurosim_gates import gate_width_F as _gate_width_F
 from cimsim.components.technology import (
     MIN_NMOS_WIDTH_F,
     WIRE_CAP_F_PER_M,
+    array_feature_size_m,
     min_transistor_area_m2,
     neurosim_flavor,
 )
@@ -131,7 +132,16 @@ class NeuroSimMLSAv14(ADC):
       ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always be turned
       on").
     - Area: ``9 (L - 1)`` minimum NMOS per ADC plus ``(L - 1)/S`` dummy reference columns of
-      ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``), plus
+      ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``:
+      ``param->arrayheight x param->arraywidthunit``), the dummy column's feature lengths being
+      ``dummy_column_height_feature_m`` and ``dummy_column_width_feature_m``. NeuroSim V1.4
+      ``SubArray.cpp`` Initialize ("230920 update") sets ``arrayheight = numRow x cellHeight x
+      cell.featureSize`` and, for RRAM, ``arraywidthunit = cellWidth x cell.featureSize``, where
+      ``cell.featureSize`` is ``Param.cpp``'s ``featuresize``, the array wire width (40 nm at 22 nm,
+      :func:`~cimsim.components.technology.array_feature_size_m`), not the node's 22 nm that sizes
+      the array itself (``lengthRow``, ``lengthCol``); both default to that wire width. For SRAM
+      ``arraywidthunit`` is ``cell.widthInFeatureSize x tech.featureSize``: set
+      ``dummy_column_width_feature_m`` to the node (22 nm) there. Plus
       the thermometer-to-binary encoder NeuroSim books with the ADC (``MultilevelSAEncoder.cpp``
       V1.4 CalculateArea: ``L - 1`` inverters and 2-input NANDs and ``log2 L`` NANDs of ``L/2``
       inputs, NAND transistors 4 x and 2 x pnSizeRatio x the minimum width, in 28 F tall standard
@@ -146,8 +156,8 @@ class NeuroSimMLSAv14(ADC):
     source: ClassVar[str] = (
         "DNN NeuroSim V1.4 MultilevelSenseAmp.cpp (Initialize, CalculatePower, GetColumnPower, "
         "ColumnLatency_Table, CalculateArea), Technology.cpp (PTM 22 nm), formula.cpp "
-        "(CalculateGateCapacitance), Param.cpp (dumcolshared = levelOutput), SubArray.cpp "
-        "(columncap, reference_energy_peri)")
+        "(CalculateGateCapacitance), Param.cpp (dumcolshared = levelOutput, featuresize), SubArray.cpp "
+        "(columncap, reference_energy_peri, arrayheight, arraywidthunit)")
     valid_range: ClassVar[str] = "22 nm only (HP or LSTP); 2-8 bits; current or voltage mode"
     supported_nodes_nm: ClassVar[tuple[int, ...]] = (_SUPPORTED_NODE_NM,)
 
@@ -159,7 +169,9 @@ class NeuroSimMLSAv14(ADC):
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
                  reference_row_charge: bool = False, dummy_column_sharing: int | None = None,
                  columns_multiplexed: int = 8, column_cells: str = "conducting",
-                 access_drain_capacitance_per_cell_F: float = 0.0):
+                 access_drain_capacitance_per_cell_F: float = 0.0,
+                 dummy_column_height_feature_m: float | None = None,
+                 dummy_column_width_feature_m: float | None = None):
         super().__init__(tech, bits=bits, rows=rows, sample_rate_Hz=sample_rate_Hz)
         o = self.owner
         if abs(tech.node_nm - _SUPPORTED_NODE_NM) > 1e-9:
@@ -192,7 +204,13 @@ class NeuroSimMLSAv14(ADC):
             "access_drain_capacitance_per_cell_F", access_drain_capacitance_per_cell_F, o)
         self.column_cap_F = rows_arr * (h * WIRE_CAP_F_PER_M + self.access_drain_capacitance_per_cell_F)
         self.reference_energy_J = (cols_arr * w * WIRE_CAP_F_PER_M * vdd ** 2) if reference_row_charge else 0.0
-        self._dummy_column_area_m2 = rows_arr * h * w
+        # Dummy (reference) columns: sized with NeuroSim's cell feature size (see the docstring).
+        f_cell = array_feature_size_m(tech.node_nm)
+        f_h = (f_cell if dummy_column_height_feature_m is None
+               else check_positive("dummy_column_height_feature_m", dummy_column_height_feature_m, o))
+        f_w = (f_cell if dummy_column_width_feature_m is None
+               else check_positive("dummy_column_width_feature_m", dummy_column_width_feature_m, o))
+        self._dummy_column_area_m2 = (rows_arr * cell_height_features * f_h) * (cell_width_features * f_w)
         # Encoder: INV + NAND2 per level, log2(L) NANDs of L/2 inputs; one row as wide as the array.
         pn = PTM_22NM[self.flavor]["pn_ratio"]
         w_inv = _gate_width_F("inv", 1, MIN_NMOS_WIDTH_F, pn * MIN_NMOS_WIDTH_F)
