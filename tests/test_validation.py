@@ -519,15 +519,49 @@ def test_access_transistor_caps_by_hand():
                     access_drain_capacitance_per_cell_F=acc["drain_cap_F"])
     assert loaded.column_cap_F == pytest.approx(5.9724e-15, rel=1e-3)
     assert loaded.switching_energy_J - wire.switching_energy_J == pytest.approx(1.0547e-15, rel=1e-3)
-    # the architecture files carry these values (rounded to 4 digits)
+    # the architecture files carry these values (rounded to 4 digits); the RRAM design's cell is the
+    # release test's 6 kohm one (see test_release_test_cell_word_line_by_hand)
     rram = load_architecture("arch/validation/neurosim-v14-rram-22nm/rows64.yaml")
     sram = load_architecture("arch/validation/neurosim-v14-sram-22nm/rows64.yaml")
+    acc6 = g.access_transistor_1t1r(6e3, "LSTP")
     assert rram.require("array", "crossbar").model.access_gate_capacitance_per_cell_F == pytest.approx(
-        acc["gate_cap_F"], rel=1e-3)
+        acc6["gate_cap_F"], rel=1e-3)
     assert rram.require("array", "adc").model.access_drain_capacitance_per_cell_F == pytest.approx(
-        acc["drain_cap_F"], rel=1e-3)
+        acc6["drain_cap_F"], rel=1e-3)
     assert sram.require("array", "adc").model.access_drain_capacitance_per_cell_F == pytest.approx(
         g.nmos_drain_cap_F(1.0, "LSTP"), rel=1e-3)
+
+
+def test_release_test_cell_word_line_by_hand():
+    """NeuroSim V1.4's release test (Data/1.4_Release_test.csv) ran the RRAM chip with the cell of
+    Param.cpp at that commit (9e6742cd): resistanceOn 6 kohm, not the 100 kohm of later commits.
+    The access NMOS is then sized for 0.25 x 6 kohm = 1.5 kohm (SubArray.cpp Initialize), by hand:
+
+    - width 86357 ohm x 0.2 / 1500 ohm = 11.5143 F (253.31 nm);
+    - gate 253.31 nm x (1.2 x 5.245 + 8.004) e-10 F/m = 0.36219 fF per cell; with the 0.0528 fF of
+      wire a cell adds 0.41499 fF to its word line, 128 cells 53.119 fF: the capRow2 (5.3119e-14 F)
+      that NeuroSim V1.4 built from that commit prints for this sub-array;
+    - drain 2.8 F = 61.6 nm long: bottom 61.6 x 253.31 nm^2 x 7.172e-4 F/m^2 = 0.011191 fF,
+      sidewall (2 x 61.6 + 253.31) nm x 2.007e-10 F/m = 0.075566 fF, to channel 253.31 nm x
+      4.014e-11 F/m = 0.010168 fF: 0.096925 fF;
+    - a word line with 10 driven rows at 0.85 V: 10 x 53.119 fF x 0.85^2 = 383.79 fJ per charge
+      (68.93 fJ for the 100 kohm cell), NeuroSim's readDynamicEnergyArray (capRow2 x vdd^2 x numRow
+      x activityRowRead, once per multiplexed column) for 10 of 128 rows."""
+    from cimsim.components import neurosim_gates as g
+
+    acc = g.access_transistor_1t1r(6e3, "LSTP")
+    assert acc["width_F"] == pytest.approx(11.5143, rel=1e-4)
+    assert acc["gate_cap_F"] == pytest.approx(0.36219e-15, rel=1e-4)
+    assert acc["drain_cap_F"] == pytest.approx(0.096925e-15, rel=1e-3)
+    tech = Technology(node_nm=22, vdd_V=0.85, clock_Hz=1e9)
+    xb = create("crossbar", "rram", tech, rows=128, columns=128, r_on_ohm=6e3, r_off_ohm=1.02e5, cell_area_F2=48,
+                column_wire_capacitance_per_cell_F=0.0, include_cell_current=False,
+                access_gate_capacitance_per_cell_F=acc["gate_cap_F"])
+    assert 128 * xb.row_capacitance_per_cell_F == pytest.approx(5.3119e-14, rel=1e-4)
+    assert xb.activity_energy_J(reads=1, input_levels=10, column_levels=0) == pytest.approx(383.79e-15, rel=1e-4)
+    rram = load_architecture("arch/validation/neurosim-v14-rram-22nm/rows64.yaml")
+    assert rram.require("array", "crossbar").model.r_on_ohm == pytest.approx(6e3, rel=1e-12)
+    assert rram.require("array", "adc").model.unit_resistance_ohm == pytest.approx(6e3, rel=1e-12)
 
 
 def test_partial_sums_of_row_groups_by_hand(tmp_path):
