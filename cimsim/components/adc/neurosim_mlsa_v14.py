@@ -128,9 +128,14 @@ class NeuroSimMLSAv14(ADC):
       wire only; :func:`cimsim.components.neurosim_gates.access_transistor_1t1r` gives the 1T1R
       value, 0.0291 fF for a 100 kohm cell at 22 nm LSTP, and
       :func:`~cimsim.components.neurosim_gates.nmos_drain_cap_F` of 1 F the SRAM one, 0.0310 fF), ``E_ref = array_columns x cell_width_features x F x
-      0.2 fF/um x V_dd^2`` (``reference_energy_peri``, set only for SRAM arrays in V1.4: pass
-      ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always be turned
-      on").
+      0.2 fF/um x V_dd^2`` (``reference_energy_peri``, set only for SRAM arrays in the later V1.4
+      sources: pass ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always
+      be turned on"). At the commit of ``Data/1.4_Release_test.csv`` (9e6742cd) the RRAM branch
+      of ``SubArray.cpp`` CalculatePower also sets it, ``capRow2 / numColSubArray x V_dd^2 x numRow
+      / 2`` (the word line's own capacitance, access gates included), measured at 9.0 of the
+      20.0 uJ of sense amplifiers in a NeuroSim build of that commit (VGG-8, 6 kohm, 64 rows);
+      left out here, where it offsets ``dummy_column_sharing`` left at ``L`` instead of 32
+      (see the efficiency gap text in :mod:`cimsim.validation.designs`).
     - Area: ``9 (L - 1)`` minimum NMOS per ADC plus ``(L - 1)/S`` dummy reference columns of
       ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``:
       ``param->arrayheight x param->arraywidthunit``), the dummy column's feature lengths being
