@@ -517,7 +517,12 @@ _NS_GAP_EFF = (
     "other sign: from 4-bit traces of the same activations the word lines cost 9.15 uJ against "
     "13.27 uJ at 8 bits (CopyInput reads past a row's end into the next row's bits, not heap garbage: "
     "0.3-0.7 % non-binary values in the conv layers, 10-20 % in the first and the fully connected "
-    "ones); ADC group 28.03 uJ.")
+    "ones); ADC group 28.03 uJ. NeuroSim's TOPS/W on correct inputs, estimated by putting the "
+    "build's ADC group in place of the release test's (its accumulation and other terms come from "
+    "V1.3 code in that build and are not comparable: 12.87 and 16.76 uJ against 5.35 and 13.68 uJ): "
+    "50.15 - 31.12 + 33.28 uJ plus 0.18 uJ leakage = 52.5 uJ, 19.2 TOPS/W from cimsim's 8-bit trace "
+    "(-4 % from the release test's 20.06), 21.4 TOPS/W from the 4-bit emulation; the release test "
+    "stays the reference, and cimsim (15.50) is -19 % from the 8-bit estimate.")
 _NS_GAP_EFF_SRAM = (
     "None left at the issue's tolerance since NeuroSim V1.4's sense amplifier is modelled "
     "(neurosim_mlsa_v14: SRAM reference ladder from the access transistor's 86.4 kohm, reference row "
