@@ -32,8 +32,9 @@ SOURCES: dict[str, str] = {
               "comparable; not part of cimsim): VGG-8 at 64 parallel rows, 8-bit weights and inputs "
               "generated from cimsim's traces/vgg8-cifar10.cimtrace (sample 0). Release configuration "
               "85.27 mm^2, 7.18 TOPS (release test 83.07 mm^2, 6.84 TOPS); Chip.cpp's speed-up clamp "
-              "lifted: speedUpDegree 8 216.2 mm^2, 7.51 TOPS, speedUpDegree 16 765.0 mm^2, 7.58 TOPS. "
-              "Layer 1 sets the stage in all three (buffer about 116 us).",
+              "lifted: speedUpDegree 8 216.2 mm^2, 7.51 TOPS, speedUpDegree 16 765.0 mm^2, 7.58 TOPS; "
+              "speedUpDegree 1 72.9 mm^2, 6.90 TOPS. Layer 1 sets the stage in all four (buffer about "
+              "116 us).",
     "NS14P": "DNN NeuroSim V1.4 Param.cpp (defaults and the calibration factors of validated mode: alpha 1.44 "
              "level-shifter wiring area, beta 1.4 sensing latency, gamma 0.5 DFF and delta 0.15 adder "
              "switching activity, epsilon 0.05 control, zeta 1.22 post-layout energy), Chip.cpp (pipeline "
@@ -596,7 +597,7 @@ _NS_GAP_AREA_RRAM = (
     "7.18 TOPS (release test 83.07 mm^2, 6.84 TOPS); the clamp lifted, speedUpDegree 8 (layers 1-2 "
     "64 copies instead of 16, 3-4 16 instead of 4, 5-6 4 instead of 2 and 1; 201 tiles instead of "
     "103) 216.2 mm^2, 7.51 TOPS; speedUpDegree 16 (layers 1-2 256 copies; 609 tiles) 765.0 mm^2, "
-    "7.58 TOPS. "
+    "7.58 TOPS; speedUpDegree 1 (92 tiles) 72.9 mm^2, 6.90 TOPS. "
     "The duplication knob therefore buys area at almost no throughput (layer 1's buffer time "
     "bounds the stage) and no setting tried gives ~380 mm^2 together with 8.16 TOPS (380 mm^2 "
     "falls between speedUpDegree 8 and 16, where the throughput is 7.5-7.6 TOPS); novelMapping "
