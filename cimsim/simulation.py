@@ -60,6 +60,10 @@ def simulate(arch: Architecture | str, trace, *, readout: Readout | None = None,
         precision = precision_plan(trace)
     if precision is not None:
         precision.check(trace, mapping, arch.arrays.readout.bits or 1)
+        if arch.spec.mapping.positions != "all":
+            raise CimsimError(f"{arch.origins.root_file}: mapping.positions: expected 'all' with an "
+                              f"array-wise precision plan; found '{arch.spec.mapping.positions}' (the planned "
+                              f"pass counts every position)")
     t_map = time.perf_counter() - t0
     layers: list[LayerReport] = []
     timing_act: dict[str, dict] = {}

@@ -222,3 +222,66 @@ def test_program_entry_flushes_output_and_keeps_exit_status(tmp_path):
     bad = subprocess.run(prog + ["run", str(tmp_path / "missing.yaml")], capture_output=True, text=True,
                          cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+
+
+def _conv_geometry(h, k, s, p, d=1):
+    from types import SimpleNamespace
+
+    out = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    return SimpleNamespace(kernel=(k, k), stride=(s, s), padding=(p, p), dilation=(d, d),
+                           input_shape=(3, h, h), output_shape=(4, out, out), kind="conv2d")
+
+
+def test_valid_positions_hand_worked():
+    from cimsim.trace.format import counted_position_fraction, valid_positions
+
+    m = valid_positions(_conv_geometry(8, 3, 1, 1))     # 8 x 8 outputs, windows off the border: 6 x 6
+    assert m.shape == (8, 8) and m.sum() == 36 and m[1:7, 1:7].all() and not m[0].any() and not m[:, 7].any()
+    m = valid_positions(_conv_geometry(8, 3, 2, 1))     # starts -1, 1, 3, 5: the first row/column pads
+    assert m.shape == (4, 4) and m.sum() == 9 and not m[0].any() and m[1:, 1:].all()
+    m = valid_positions(_conv_geometry(8, 3, 1, 2, d=2))  # dilated: starts -2..5, span 5: 0..3 valid
+    assert m.shape == (8, 8) and m.sum() == 16 and m[2:6, 2:6].all()
+    assert valid_positions(_conv_geometry(8, 3, 1, 0)).all()
+    assert counted_position_fraction(_conv_geometry(32, 3, 1, 1), "valid") == 900 / 1024
+    assert counted_position_fraction(_conv_geometry(32, 3, 1, 1), "all") == 1.0
+
+
+def test_valid_positions_count_what_an_unpadded_layer_does(vgg8):
+    """mapping.positions: valid counts a padded convolution's events at the windows inside the
+    unpadded input, which are all the windows of the same layer without padding; the outputs are
+    still computed at every position."""
+    import dataclasses
+
+    from cimsim.engine.sim import layer_timing
+
+    arch_all = load_architecture(DEFAULT)
+    arch_valid = load_architecture(DEFAULT, ["mapping.positions=valid"])
+    layer = vgg8.layers[1]
+    h, w = layer.output_shape[-2:]
+    unpadded = dataclasses.replace(layer, padding=(0, 0), output_shape=(layer.output_shape[0], h - 2, w - 2))
+    lm = map_layer(layer, arch_all)
+    r_all = simulate_layer(layer, lm, arch_all, samples=slice(0, 2))
+    r_valid = simulate_layer(layer, lm, arch_valid, samples=slice(0, 2))
+    r_unpadded = simulate_layer(unpadded, lm, arch_all, samples=slice(0, 2))
+    np.testing.assert_array_equal(r_valid.int_output, r_all.int_output)
+    assert r_valid.activity() == r_unpadded.activity()
+    assert r_valid.input_vectors == 2 * (h - 2) * (w - 2)
+    assert r_valid.activity()["conversions"] * h * w == r_all.activity()["conversions"] * (h - 2) * (w - 2)
+    assert 0 < r_valid.activity()["input_levels"] < r_all.activity()["input_levels"]
+    assert layer_timing(arch_valid, layer, lm).vectors_per_sample == (h - 2) * (w - 2)
+    assert layer_timing(arch_all, layer, lm).vectors_per_sample == h * w
+    # feature-map traffic at tile and chip level scales with the counted positions
+    e_all, e_valid = (layer_energy(a, lm, r, layer, 2) for a, r in ((arch_all, r_all), (arch_valid, r_valid)))
+    for k in ("tile.buffer", "tile.interconnect", "chip.buffer", "chip.interconnect"):
+        assert e_valid[k] == pytest.approx(e_all[k] * (h - 2) * (w - 2) / (h * w), rel=0.01)
+
+
+def test_valid_positions_refused_with_a_precision_plan(vgg8):
+    from cimsim.errors import CimsimError
+    from cimsim.mapping.mapper import map_network
+    from cimsim.mapping.precision import PrecisionPlan
+
+    arch = load_architecture(DEFAULT, ["mapping.positions=valid"])
+    plan = PrecisionPlan.uniform(map_network(vgg8, arch), 8, 8, arch.arrays.readout.bits)
+    with pytest.raises(CimsimError, match="mapping.positions: expected 'all'"):
+        simulate(arch, vgg8, samples=1, precision=plan)

@@ -60,6 +60,7 @@ import numpy as np
 
 from cimsim.architecture import Architecture
 from cimsim.errors import CimsimError
+from cimsim.trace.format import counted_position_fraction
 
 
 def kept_channels(layer) -> tuple[float, float]:
@@ -77,21 +78,26 @@ def kept_channels(layer) -> tuple[float, float]:
     return float(ins.mean()), float(out.mean())
 
 
-def fmap_bits(layer, samples: int) -> tuple[int, int]:
+def fmap_bits(layer, samples: int, positions: str = "all") -> tuple[int, int]:
     """Input and output feature-map bits of ``samples`` samples (codes at their bit widths),
-    pruned input channels and filters skipped (:func:`kept_channels`)."""
+    pruned input channels and filters skipped (:func:`kept_channels`). ``positions: valid``
+    (:class:`cimsim.spec.schema.Mapping`) scales both by the share of counted output positions,
+    as NeuroSim moves a layer's data per simulated input vector."""
     f_in, f_out = kept_channels(layer)
-    in_elems = round(int(np.prod(layer.input_shape)) * f_in) * samples
-    out_elems = round(int(np.prod(layer.output_shape)) * f_out) * samples
+    f_pos = counted_position_fraction(layer, positions)
+    in_elems = round(int(np.prod(layer.input_shape)) * f_in * f_pos) * samples
+    out_elems = round(int(np.prod(layer.output_shape)) * f_out * f_pos) * samples
     in_bits = in_elems * layer.input.bits
     if layer.kind == "matmul":
         in_bits += int(np.prod(layer.input_b_shape)) * samples * layer.input_b.bits
     return in_bits, out_elems * layer.input.bits
 
 
-def output_elements(layer, samples: int) -> int:
-    """Output elements of ``samples`` samples, pruned filters skipped (:func:`kept_channels`)."""
-    return round(int(np.prod(layer.output_shape)) * kept_channels(layer)[1]) * samples
+def output_elements(layer, samples: int, positions: str = "all") -> int:
+    """Output elements of ``samples`` samples, pruned filters skipped (:func:`kept_channels`),
+    at the counted positions (:func:`fmap_bits`)."""
+    f_pos = counted_position_fraction(layer, positions)
+    return round(int(np.prod(layer.output_shape)) * kept_channels(layer)[1] * f_pos) * samples
 
 
 def adc_column_current_J(arch: Architecture, result) -> float:
@@ -197,6 +203,7 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
 
     act = result.activity()
     a = arch.arrays
+    positions = arch.spec.mapping.positions
     if lm.reprogrammed:  # weights re-written for every inference (batch of one)
         add(f"array.{a.kind}", samples * lm.arrays * array_program_cost(arch).energy_J)
     if a.kind == "crossbar":
@@ -245,7 +252,7 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
         tree = pe_acc.model
         add("pe.accumulator", act["adder_tree_ops"] * tree.add().energy_J / max(1, tree.adders))
     for level, in_bits, out_bits in (("pe", act["input_bits"], act["output_bits"]),
-                                      *[(lv, *fmap_bits(layer, samples)) for lv in ("tile", "chip")]):
+                                      *[(lv, *fmap_bits(layer, samples, positions)) for lv in ("tile", "chip")]):
         buf = arch.get(level, "buffer")
         if buf is not None:
             w = buf.model.width_bits
@@ -256,7 +263,8 @@ def layer_energy(arch: Architecture, lm, result, layer, samples: int) -> dict[st
             add(f"{level}.interconnect", (in_bits + out_bits) * link.model.energy_per_bit_J)
     for inst in arch.instances:   # published units charged per operation (kind unit, model per_op)
         if inst.model.kind == "unit" and inst.model.model == "per_op":
-            ops = act["conversions"] if inst.model.activity == "conversion" else output_elements(layer, samples)
+            ops = (act["conversions"] if inst.model.activity == "conversion"
+                   else output_elements(layer, samples, positions))
             add(inst.name, ops * inst.model.energy_per_op_J)
     pes = math.ceil(lm.arrays / a.count)
     if pes > 1:

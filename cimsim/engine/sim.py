@@ -168,7 +168,12 @@ def layer_timing(arch: Architecture, layer, lm, activity: dict | None = None) ->
     wb = math.ceil(out_bits / link.model.width_bits) if link is not None else 1
     row_tiles = max(g.row_tiles for g in lm.groups) if lm.groups else 1
     red_lat = 1 + (math.ceil(math.log2(row_tiles)) if row_tiles > 1 else 0)
-    if layer.kind == "conv2d":
+    if layer.kind == "conv2d" and arch.spec.mapping.positions == "valid":  # unpadded windows only
+        from cimsim.trace.format import valid_positions
+
+        counted = valid_positions(layer)
+        per_sample, chunks = int(counted.sum()), max(1, int(counted.any(axis=1).sum()))
+    elif layer.kind == "conv2d":
         per_sample = int(layer.output_shape[-2]) * int(layer.output_shape[-1])
         chunks = int(layer.output_shape[-2])
     elif layer.kind == "matmul":

@@ -18,7 +18,7 @@ from cimsim.errors import CimsimError
 from cimsim.kernels.mvm import DeviceEffects, MVMResult, crossbar_mvm
 from cimsim.kernels.readout import Readout
 from cimsim.mapping.mapper import LayerMapping
-from cimsim.trace.format import im2col  # noqa: F401  (re-exported for callers of the functional pass)
+from cimsim.trace.format import im2col, valid_positions  # noqa: F401  (im2col re-exported)
 
 
 @dataclass
@@ -160,10 +160,13 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
         res = LayerResult(layer.name, np.empty(0))
         oh = ow = None
         n_per = n_total // g_n
+        counted = None
+        if arch.spec.mapping.positions == "valid":   # count only the unpadded windows (NeuroSim)
+            counted = np.tile(valid_positions(layer).ravel(), S)
         for gi, gm in enumerate(lm.groups):
             cols, oh, ow = im2col(x[:, gi * cg:(gi + 1) * cg], layer.kernel, layer.stride, layer.padding,
                                   layer.dilation, zx)
-            y = _run_group(gi, cols, n_per, gm, zx, common, res, digital)
+            y = _run_group(gi, cols, n_per, gm, zx, common, res, digital, counted)
             outs.append(y.reshape(S, oh, ow, n_per))
         y = np.concatenate(outs, axis=3).transpose(0, 3, 1, 2)
         res.int_output = y
@@ -178,8 +181,11 @@ def simulate_layer(layer, lm: LayerMapping, arch: Architecture, readout: Readout
 
 
 def _run_group(gi: int, cols: np.ndarray, n_out: int, gm, zx: int, common: dict, res: LayerResult,
-               digital: dict) -> np.ndarray:
-    """cols [P, K] through the group's arrays (n_out outputs); pruned outputs are 0."""
+               digital: dict, counted: np.ndarray | None = None) -> np.ndarray:
+    """cols [P, K] through the group's arrays (n_out outputs); pruned outputs are 0.
+
+    ``counted`` (bool [P], default all): the positions whose activity is counted; the others
+    are computed for their outputs only (``mapping.positions: valid``)."""
     y = np.zeros((cols.shape[0], n_out))
     if len(gm.cols_kept) == 0:
         return y
@@ -189,9 +195,19 @@ def _run_group(gi: int, cols: np.ndarray, n_out: int, gm, zx: int, common: dict,
         xk = np.zeros((cols.shape[0], len(gm.row_layout)), dtype=cols.dtype)
         real = gm.row_layout >= 0
         xk[:, real] = cols[:, gm.row_layout[real]]
-    r = crossbar_mvm(xk, gm.encoded, column_tile=gm.column_tile, **common)
-    y[:, gm.cols_kept] = r.y - zx * gm.weight_colsum[None, :] if zx else r.y
-    res.add_group(gi, r, gm, vectors=cols.shape[0], **digital)
+    parts = [(slice(None), True)] if counted is None else [(counted, True), (~counted, False)]
+    for rows, counts in parts:
+        xp = xk[rows]
+        if xp.shape[0] == 0:
+            continue
+        r = crossbar_mvm(xp, gm.encoded, column_tile=gm.column_tile, **common)
+        yk = r.y - zx * gm.weight_colsum[None, :] if zx else r.y
+        if counted is None:
+            y[:, gm.cols_kept] = yk
+        else:
+            y[np.ix_(np.flatnonzero(rows), gm.cols_kept)] = yk
+        if counts:
+            res.add_group(gi, r, gm, vectors=xp.shape[0], **digital)
     return y
 
 

@@ -619,10 +619,22 @@ class Mapping(Section):
     layer's widest precision; ``mixed`` each at its own precision in a slot as wide as a
     widest-precision filter; ``paired`` two low-precision filters share one slot (SUN, Chen
     et al., IEEE TCAD 2024); ``dense`` filters back to back.
+
+    positions: which output positions of a convolution the costs and the latency count.
+    ``all`` (default): every output position, as the hardware computes them. ``valid``: only
+    those whose window lies wholly inside the unpadded input, ((H - k_h) / s_h + 1) x
+    ((W - k_w) / s_w + 1) per sample (:func:`cimsim.trace.format.valid_positions`), the
+    positions NeuroSim V1.4 simulates (its ``utee/hook.py`` unfolds each layer's unpadded input
+    into that many windows, ``numInVector`` in ``ProcessingUnit.cpp`` and ``Chip.cpp``) while
+    it counts a layer's operations over all of them. A reference's accounting convention for
+    validation, not a hardware choice: the outputs are still computed at every position
+    (accuracy is unchanged); the border positions' events, buffer and bus traffic and time are
+    not counted. Array-wise precision plans do not take it.
     """
 
     conv_unroll: Literal["im2col", "novel"] = "im2col"
     packing: Literal["uniform", "mixed", "paired", "dense"] = "uniform"
+    positions: Literal["all", "valid"] = "all"
 
 
 class Timing(Section):

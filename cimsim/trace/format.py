@@ -408,6 +408,29 @@ def im2col(x: np.ndarray, kernel, stride, padding, dilation, pad_value: int = 0)
     return np.ascontiguousarray(cols), oh, ow
 
 
+def valid_positions(layer) -> np.ndarray:
+    """Boolean mask [OH, OW] of a conv2d layer's output positions whose window lies wholly
+    inside the unpadded input (touches no padding element); all True without padding. Used by
+    the ``mapping.positions: valid`` accounting (:class:`cimsim.spec.schema.Mapping`)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = layer.kernel, layer.stride, layer.padding, layer.dilation
+    h, w = int(layer.input_shape[-2]), int(layer.input_shape[-1])
+    oh, ow = int(layer.output_shape[-2]), int(layer.output_shape[-1])
+
+    def inside(n_out, n_in, k, s, p, d):
+        start = np.arange(n_out) * s - p
+        return (start >= 0) & (start + d * (k - 1) <= n_in - 1)
+
+    return inside(oh, h, kh, sh, ph, dh)[:, None] & inside(ow, w, kw, sw, pw, dw)[None, :]
+
+
+def counted_position_fraction(layer, positions: str) -> float:
+    """Share of a layer's output positions whose costs are counted under ``mapping.positions``
+    (1 for ``all``, and for every layer kind but conv2d)."""
+    if positions == "all" or layer.kind != "conv2d":
+        return 1.0
+    return float(valid_positions(layer).mean())
+
+
 def conv2d_int(x: np.ndarray, w: np.ndarray, stride, padding, dilation, groups: int,
                exact: bool = True) -> np.ndarray:
     """Exact integer 2-D convolution (cross-correlation) of centred int64 tensors.
