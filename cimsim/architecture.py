@@ -240,6 +240,23 @@ def _build(arch: Architecture, kind: str, model: str, path: tuple, params: dict[
         raise SpecError(f"{where}: the {kind} model '{model}' rejected its parameters: {exc}.") from None
 
 
+def _array_context(kind: str, model: str, arrays, chip) -> dict[str, Any]:
+    """Facts of the array a model asks for by name (its ``array_context``): ``adc_bits``,
+    ``cells_per_weight``, ``columns_per_adc``, ``input_cycles``. A parameter set in the file wins."""
+    from cimsim.components import registry
+
+    try:
+        wanted = getattr(registry.get(kind, model), "array_context", ())
+    except CimsimError:
+        return {}   # _build reports the unknown model with its key path
+    nf = chip.number_format
+    facts = {"adc_bits": arrays.readout.bits if arrays.readout.kind == "adc" else None,
+             "cells_per_weight": -(-nf.weight_bits // arrays.bits_per_cell),
+             "columns_per_adc": arrays.columns_per_adc,
+             "input_cycles": nf.input_cycles}
+    return {k: facts[k] for k in wanted}
+
+
 def _add(arch: Architecture, level: str, role: str, kind: str, model: str, path: tuple,
          per_parent: int, parents: int, params: dict[str, Any]) -> None:
     comp = _build(arch, kind, model, path, params)
@@ -360,7 +377,7 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
         return arch
     sa = arrays.shift_add
     _add(arch, "array", "shift_add", "shift_add", sa.model, p_arr + ("shift_add",), arrays.shift_add_count,
-         n_arrays, {"bits": sa.bits, **sa.params.kwargs()})
+         n_arrays, {"bits": sa.bits, **_array_context("shift_add", sa.model, arrays, chip), **sa.params.kwargs()})
     return arch
 
 

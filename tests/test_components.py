@@ -36,7 +36,7 @@ EXPECTED = {
     "io": ["fixed"],
     "level_shifter": ["neurosim"],
     "sense_amp": ["neurosim"],
-    "shift_add": ["digital"],
+    "shift_add": ["digital", "neurosim_v14"],
     "sram_macro": ["sram_cim"],
     "switch_matrix": ["neurosim_column", "neurosim_row"],
     "unit": ["fixed", "per_op"],

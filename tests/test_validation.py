@@ -602,6 +602,74 @@ def test_partial_sums_of_row_groups_by_hand(tmp_path):
     assert energies[1] == pytest.approx(conv * step * 21 / 32, rel=1e-12)
 
 
+def test_neurosim_gates_adder_and_dff_by_hand():
+    """NeuroSim V1.4's NAND2 of the adder (Adder.cpp: 2 x 2 F NMOS, 1.3194 x 2 F PMOS, EnlargeSize to
+    the 28 F cell: (28 - 3.5 - 3.6) F split 0.6025 / 0.3975 = 12.593 F and 8.307 F) and its DFF
+    (DFF.cpp V1.4: minimum inverters and TGs, 2 F and 2.639 F, no EnlargeSize), PTM 22 nm LSTP."""
+    from cimsim.components import neurosim_gates as g
+
+    wn, wp = g.Adder("LSTP").widths_F
+    ratio = (2 * 791.9 / 600.2) / (4 + 2 * 791.9 / 600.2)
+    assert (wn, wp) == (pytest.approx(20.9 * (1 - ratio), rel=1e-12), pytest.approx(20.9 * ratio, rel=1e-12))
+    assert (wn, wp) == (pytest.approx(12.5927, rel=1e-5), pytest.approx(8.3073, rel=1e-5))
+    c_in = g.gate_cap_F(wn, "LSTP") + g.gate_cap_F(wp, "LSTP")
+    c_out = g.nand_nor_output_cap_F("nand", 2, wn, wp, "LSTP")
+    assert c_in == pytest.approx((wn + wp) * 22e-9 * (5.245e-10 * 1.2 + 8.004e-10), rel=1e-12)
+    assert c_out == pytest.approx(0.180818e-15, rel=1e-5)
+    # a 4-bit addition: (14 C_in + 7 C_out) + 3 (13 C_in + 7 C_out) at 0.85 V
+    assert g.Adder("LSTP").energy_J(4) == pytest.approx((53 * c_in + 28 * c_out) * 0.85 ** 2, rel=1e-12)
+    d = g.DFF("LSTP")
+    c_g = (2.0 + 2.0 * 791.9 / 600.2) * 22e-9 * (5.245e-10 * 1.2 + 8.004e-10)
+    c_d = g.inverter_drain_cap_F(2.0, 2.0 * 791.9 / 600.2, 28.0, "LSTP")
+    assert d.clock_energy_J == pytest.approx((6 * c_g + 4 * c_d) * 0.85 ** 2, rel=1e-12)
+    assert d.data_energy_J == pytest.approx((2 * c_g + 6 * c_d) * 0.85 ** 2, rel=1e-12)
+    assert d.energy_J == pytest.approx(d.clock_energy_J + d.data_energy_J, rel=1e-15)
+
+
+@pytest.mark.parametrize("rows_active,partial_bits,extra_groups,measured_fJ", [
+    (64, 5, 1, 1.4780e-6 / (1.3271e8 / 2) * 1e15),     # NeuroSim: 1.4780 uJ over 66.36 M column-cycles
+    (32, 6, 3, 2.8264e-6 / (2.6542e8 / 4) * 1e15),     # 2.8264 uJ over the same 66.36 M
+])
+def test_neurosim_v14_shift_add_against_neurosim(rows_active, partial_bits, extra_groups, measured_fJ):
+    """The sub-array accumulation per column and input cycle (one shift-add step plus numAdd - 1
+    partial sums) against NeuroSim V1.4 built at the release-test commit (9e6742cd, V1.4 DFF.cpp)
+    and run on cimsim's VGG-8 trace ([NS14T7]; layer 2, readDynamicEnergyAccum of its sub-arrays
+    over its conversions / numAdd): 22.27 fJ at 64 parallel rows, 42.60 fJ at 32. By hand, per
+    column: [7 (0.15 E_add(4) + 0.5 x 12 E_DFF) + (0.15 E_add(12) + 0.5 x 20 E_DFF)] / 8 and,
+    per extra row group, 0.15 E_add(b - 1) + 0.5 (b E_clk + (4 + (b - 4) / 2) E_dat)."""
+    from cimsim.components import neurosim_gates as g
+
+    t = Technology(node_nm=22, vdd_V=0.85, clock_Hz=1e9, flavor="LSTP")   # NeuroSim's 22 nm supply
+    sa = create("shift_add", "neurosim_v14", t, bits=16, adc_bits=4, cells_per_weight=8, columns_per_adc=8,
+                input_cycles=8, partial_sum_bits=partial_bits)
+    add, dff = g.Adder("LSTP"), g.DFF("LSTP")
+    step = (7 * (0.15 * add.energy_J(4) + 0.5 * 12 * dff.energy_J) + (0.15 * add.energy_J(12) + 0.5 * 20 * dff.energy_J)) / 8
+    b = partial_bits
+    part = 0.15 * add.energy_J(b - 1) + 0.5 * (b * dff.clock_energy_J + (4 + (b - 4) / 2) * dff.data_energy_J)
+    assert sa.shift_add().energy_J == pytest.approx(step, rel=1e-12)
+    assert sa.partial_sum().energy_J == pytest.approx(part, rel=1e-12)
+    per_column_cycle = (step + extra_groups * part) * 1e15
+    assert per_column_cycle == pytest.approx(measured_fJ, rel=2e-3)
+
+
+def test_neurosim_v14_shift_add_takes_the_array_facts(tmp_path):
+    """The architecture supplies the ADC bits, cells per weight, columns per ADC and input cycles;
+    a read-out without ADC bits is refused with the key named."""
+    a = _tiny_crossbar_arch(tmp_path, include_cell_current=False, rows_active=4, array_extra=(
+        "shift_add: {model: neurosim_v14, bits: 16, params: {partial_sum_bits: 5 bit}}"))
+    sa = a.require("array", "shift_add").model
+    assert (sa.adc_bits, sa.cells_per_weight, sa.columns_per_adc, sa.input_cycles, sa.partial_sum_bits) == (4, 8, 8, 8, 5)
+    a = _tiny_crossbar_arch(tmp_path, include_cell_current=False, rows_active=4, array_extra=(
+        "shift_add: {model: neurosim_v14, bits: 16, params: {columns_per_adc: 4}}"))
+    assert a.require("array", "shift_add").model.columns_per_adc == 4      # a parameter in the file wins
+    assert sa.partial_sum().energy_J > 0 and create("shift_add", "neurosim_v14", TECH22, bits=16,
+                                                    adc_bits=4).partial_sum().energy_J == 0.0
+    with pytest.raises(CimsimError, match="adc_bits"):
+        create("shift_add", "neurosim_v14", TECH22, bits=16)
+    with pytest.raises(CimsimError, match="partial_sum_bits should exceed adc_bits"):
+        create("shift_add", "neurosim_v14", TECH22, bits=16, adc_bits=4, partial_sum_bits=3)
+
+
 def test_flash_adc_transistor_count_is_a_parameter():
     """The comparator's transistor count is a named parameter: NeuroSim V1.3's current-mode
     sense amplifier (48 + 40 + 9 + 9 = 106 minimum transistors per level) by default, V1.4's

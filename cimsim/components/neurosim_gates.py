@@ -166,16 +166,94 @@ class DFF:
         h, w = inverter_area_F(*self.widths_F)
         return h, 12 * w
 
+    def _caps(self) -> tuple[float, float, float]:
+        wn, wp = self.widths_F
+        c_in = gate_cap_F(wn, self.flavor) + gate_cap_F(wp, self.flavor)
+        c_out = inverter_drain_cap_F(wn, wp, CELL_HEIGHT_F, self.flavor)
+        return c_in, c_out, c_in   # the TGs have the inverters' widths: their gates C_in, drains C_out
+
+    @property
+    def clock_energy_J(self) -> float:
+        """The clock part, charged for every DFF of a register each cycle: clock inverters
+        ``4 (C_in + C_out)`` and clock TG gates ``2 (C_gN + C_gP)``."""
+        c_in, c_out, c_tg = self._caps()
+        return (4 * (c_in + c_out) + 2 * c_tg) * PTM_22NM[self.flavor]["vdd"] ** 2
+
+    @property
+    def data_energy_J(self) -> float:
+        """The D-to-Q part, charged for the DFFs that take a bit: D input ``3 C_d + C_in``,
+        feedback ``C_d + C_out``, Q output ``C_in + C_out``."""
+        c_in, c_out, _ = self._caps()
+        c_d = c_out
+        return ((3 * c_d + c_in) + (c_d + c_out) + (c_in + c_out)) * PTM_22NM[self.flavor]["vdd"] ** 2
+
     @property
     def energy_J(self) -> float:
-        wn, wp = self.widths_F
-        vdd = PTM_22NM[self.flavor]["vdd"]
-        c_gn, c_gp = gate_cap_F(wn, self.flavor), gate_cap_F(wp, self.flavor)
-        c_in = c_gn + c_gp
-        c_out = inverter_drain_cap_F(wn, wp, CELL_HEIGHT_F, self.flavor)
-        c_d = c_out   # the TGs have the inverters' widths
-        cap = 4 * (c_in + c_out) + 2 * (c_gn + c_gp) + (3 * c_d + c_in) + (c_d + c_out) + (c_in + c_out)
-        return cap * vdd * vdd
+        return self.clock_energy_J + self.data_energy_J
+
+
+def enlarged_widths_F(wn_F: float, wp_F: float, height_F: float = CELL_HEIGHT_F) -> tuple[float, float]:
+    """``EnlargeSize`` (bulk): a gate narrower than its cell allows, in both transistors, is widened
+    to the largest unfolded widths of a cell ``height_F`` tall (:func:`max_widths_F`)."""
+    max_n, max_p = max_widths_F(wn_F, wp_F, height_F)
+    if wp_F <= 0 and wn_F < max_n:
+        return max_n, 0.0
+    if wn_F <= 0 and wp_F < max_p:
+        return 0.0, max_p
+    if 0 < wp_F < max_p and 0 < wn_F < max_n:
+        return max_n, max_p
+    return wn_F, wp_F
+
+
+def nand_nor_output_cap_F(kind: str, inputs: int, wn_F: float, wp_F: float, flavor: str,
+                          f_m: float = REFERENCE_NODE_NM * 1e-9) -> float:
+    """Output capacitance of an unfolded NAND / NOR in a 28 F cell (``CalculateGateCapacitance``,
+    bulk, no folding): NAND: ``floor((n+1)/2)`` PMOS drains and the NMOS stack's drain; NOR the
+    converse."""
+    vdd = PTM_22NM[flavor]["vdd"]
+    cj, csw, cdc = junction_caps(vdd)
+    d = GAP_GATE_POLY_F * f_m
+    hn, hp = wn_F * f_m, wp_F * f_m
+    if kind == "nand":
+        wdp = d * math.floor((inputs + 1) / 2)
+        side_p = wdp * 2 + hp * (1 - (inputs + 1) % 2)
+        wdn = d * inputs
+        side_n = wdn * 2 + hn
+    else:
+        wdp = d * inputs
+        side_p = wdp * 2 + hp
+        wdn = d * math.floor((inputs + 1) / 2)
+        side_n = wdn * 2 + hn * (1 - (inputs + 1) % 2)
+    return wdp * hp * cj + wdn * hn * cj + (side_p + side_n) * csw + (hp + hn) * cdc
+
+
+@dataclass(frozen=True)
+class Adder:
+    """NeuroSim's ripple-carry adder (``Adder.cpp``): 9 NAND2 per bit, the NAND2 of a 2 F NMOS stack
+    (4 F) and a ``pnSizeRatio x 2 F`` PMOS enlarged to fill the 28 F cell (``EnlargeSize``, kept in
+    V1.4).
+
+    ``energy_J(bits)``: one addition of NeuroSim's calibration pattern (A = 11..1, B = 10..0,
+    C_in = 1; 0 -> 1 transitions only, including the hidden ones): ``(14 C_in + 7 C_out) V_dd^2``
+    for the first bit and ``(13 C_in + 7 C_out) V_dd^2`` for each further bit (``CalculatePower``
+    before the ``validated`` activity factor)."""
+
+    flavor: str
+
+    @property
+    def widths_F(self) -> tuple[float, float]:
+        return enlarged_widths_F(2 * MIN_NMOS_F, PTM_22NM[self.flavor]["pn_ratio"] * MIN_NMOS_F)
+
+    def energy_J(self, bits: int) -> float:
+        wn, wp = self.widths_F     # unfolded: enlarged to exactly the cell's widths
+        c_in = gate_cap_F(wn, self.flavor) + gate_cap_F(wp, self.flavor)
+        c_out = nand_nor_output_cap_F("nand", 2, wn, wp, self.flavor)
+        per = (14 * c_in + 7 * c_out) + (bits - 1) * (13 * c_in + 7 * c_out)
+        return per * PTM_22NM[self.flavor]["vdd"] ** 2
+
+    def area_F2(self, bits: int) -> float:
+        """``9 x bits`` NAND2 cells 28 F tall (``CalculateArea``, the adders' gate area)."""
+        return 9 * bits * gate_width_F("nand", 2, *self.widths_F) * CELL_HEIGHT_F
 
 
 def dff_block_F(count: int, span_F: float, size_F: tuple[float, float], along: str) -> tuple[float, float]:

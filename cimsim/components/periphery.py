@@ -256,36 +256,6 @@ class NeuroSimColumnSwitchMatrix(_NeuroSimPeriphery):
         return self._dff_leakage_W(self.columns)
 
 
-def _nand_nor_output_cap_F(kind: str, inputs: int, wn_F: float, wp_F: float, flavor: str) -> float:
-    """Output capacitance of an unfolded NAND / NOR in a 28 F cell (``CalculateGateCapacitance``,
-    bulk, no folding): NAND: ``floor((n+1)/2)`` PMOS drains and the NMOS stack's drain; NOR the
-    converse."""
-    vdd = g.PTM_22NM[flavor]["vdd"]
-    cj, csw, cdc = g.junction_caps(vdd)
-    d = g.GAP_GATE_POLY_F * _F_REF
-    hn, hp = wn_F * _F_REF, wp_F * _F_REF
-    if kind == "nand":
-        wdp = d * math.floor((inputs + 1) / 2)
-        side_p = wdp * 2 + hp * (1 - (inputs + 1) % 2)
-        wdn = d * inputs
-        side_n = wdn * 2 + hn
-    else:
-        wdp = d * inputs
-        side_p = wdp * 2 + hp
-        wdn = d * math.floor((inputs + 1) / 2)
-        side_n = wdn * 2 + hn * (1 - (inputs + 1) % 2)
-    return wdp * hp * cj + wdn * hn * cj + (side_p + side_n) * csw + (hp + hn) * cdc
-
-
-def _enlarged(wn_F: float, wp_F: float) -> tuple[float, float]:
-    """``EnlargeSize`` (bulk): both transistors widened to the largest unfolded width of a 28 F cell
-    when both fit."""
-    max_n, max_p = g.max_widths_F(wn_F, wp_F, g.CELL_HEIGHT_F)
-    if 0 < wn_F < max_n and 0 < wp_F < max_p:
-        return max_n, max_p
-    return wn_F, wp_F
-
-
 @register
 class NeuroSimColumnMux(_NeuroSimPeriphery):
     """NeuroSim V1.4's analog column multiplexer with its decoder (``Mux.cpp``, ``RowDecoder.cpp`` in
@@ -358,10 +328,10 @@ class NeuroSimColumnMux(_NeuroSimPeriphery):
         a = max(1, math.ceil(math.log2(m)))
         pn = g.PTM_22NM[self.flavor]["pn_ratio"]
         mn = g.MIN_NMOS_F
-        inv = _enlarged(mn, pn * mn)
-        nand = _enlarged(2 * mn, pn * mn)
+        inv = g.enlarged_widths_F(mn, pn * mn)
+        nand = g.enlarged_widths_F(2 * mn, pn * mn)
         nor_in = math.ceil(a / 2)
-        nor = _enlarged(mn, nor_in * pn * mn)
+        nor = g.enlarged_widths_F(mn, nor_in * pn * mn)
         drv = (2 * mn * self.driver_sizing, 2 * pn * mn * self.driver_sizing)
         n_inv, n_nand = a, 4 * (a // 2)
         n_nor = 2 ** a if a > 2 else 0
@@ -388,8 +358,8 @@ class NeuroSimColumnMux(_NeuroSimPeriphery):
         c_inv_in = cg(inv[0]) + cg(inv[1])
         c_nand_in = cg(nand[0]) + cg(nand[1])
         c_nor_in = cg(nor[0]) + cg(nor[1]) if n_nor else 0.0
-        c_nand_out = _nand_nor_output_cap_F("nand", 2, *nand, self.flavor) if n_nand else 0.0
-        c_nor_out = _nand_nor_output_cap_F("nor", nor_in, *nor, self.flavor) if n_nor else 0.0
+        c_nand_out = g.nand_nor_output_cap_F("nand", 2, *nand, self.flavor) if n_nand else 0.0
+        c_nor_out = g.nand_nor_output_cap_F("nor", nor_in, *nor, self.flavor) if n_nor else 0.0
         c_drv_in = cg(drv[0]) + cg(drv[1])
         c_drv_out = g.inverter_drain_cap_F(*drv, g.CELL_HEIGHT_F, self.flavor)
         cap = ((c_inv_in + 2 * c_nand_in) * 2 * (a // 2)
