@@ -35,6 +35,7 @@ EXPECTED = {
     "interconnect": ["bus", "htree", "mesh"],
     "io": ["fixed"],
     "level_shifter": ["neurosim"],
+    "precharger": ["neurosim"],
     "sense_amp": ["neurosim"],
     "shift_add": ["digital", "neurosim_v14"],
     "sram_macro": ["sram_cim"],

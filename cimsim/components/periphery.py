@@ -470,3 +470,77 @@ class NeuroSimLevelShifter(_NeuroSimPeriphery):
     @property
     def area_m2(self) -> float:
         return scale_area(self._area_F2 * _F_REF * _F_REF, g.REFERENCE_NODE_NM, self.tech.node_nm)
+
+
+@register
+class NeuroSimPrecharger(_NeuroSimPeriphery):
+    """NeuroSim V1.4's bit-line precharger of an SRAM sub-array (``Precharger.cpp``, built by
+    ``SubArray.cpp`` for SRAM cells: ``precharger.Initialize(numCol, resCol, ...)``).
+
+    - ``precharge()``: one read step precharges every column's bit line: ``columns x C_col x
+      V_dd^2`` (``CalculatePower``: ``capLoad x vdd^2 x MIN(numReadCellPerOperationNeuro, numCol)``,
+      V1.4 at the release-test commit 9e6742cd without V1.3's factor 2), ``C_col = rows x
+      (cell_height_features x F x 0.2 fF/um + access_drain_capacitance_per_cell_F)`` (the bit line
+      as ``SubArray.cpp`` builds ``capCol``: wire plus every row's access drain). ``SubArray.cpp``
+      (SRAM, conventionalParallel) calls it ``numColMuxed x numAdd`` times per input cycle, i.e. once
+      per column-multiplexer step and row group, whatever the data; the accounting charges it so.
+    - Area per column: one precharge PMOS (6 F) and two equalising PMOS (2 F), each enlarged to the
+      28 F cell (``EnlargeSize``: 24.4 F), stacked three cells tall and 2 poly pitches wide, laid in
+      rows as wide as the array (``CalculateArea`` with the array's width): ``ceil(columns / per
+      row) x 84 F x`` the array width.
+    - Leakage: every column's precharge PMOS (``CalculateGateLeakage``, INV with only its PMOS:
+      ``W_P I_off / 2 x V_dd``, cimsim's NeuroSim off-current per width).
+    - Latency (the action's; cimsim's timing does not add it to the read step): Horowitz on the
+      precharge PMOS's on-resistance (with CACTI's multiplier, ``CalculateOnResistance``) times the
+      bit line plus the precharger's drains; the bit line's wire resistance is left out.
+
+    Found necessary by running NeuroSim V1.4 built at the release-test commit on cimsim's VGG-8
+    trace ([NS14T7]): 25.34 uJ per image at 64 parallel rows and 50.68 at 32, the largest SRAM
+    sub-array term; V1.4's SRAM parallel branch computes it but leaves it out of its total, which
+    Table VII's SRAM figures evidently include (17.27 and 9.60 TOPS/W with it, 30.48 and 18.53
+    without; Table VII 17.13 and 8.76).
+    """
+
+    kind: ClassVar[str] = "precharger"
+    model: ClassVar[str] = "neurosim"
+    source: ClassVar[str] = ("DNN NeuroSim V1.4 @9e6742cd Precharger.cpp (Initialize, CalculateArea, CalculatePower), "
+                             "SubArray.cpp (SRAM capCol, call counts)")
+    valid_range: ClassVar[str] = "NeuroSim's 22 nm rules; nodes 7-180 nm by scaling"
+    actions: ClassVar[tuple[str, ...]] = ("precharge",)
+    example_params: ClassVar[dict] = {"rows": 128, "columns": 128, "cell_height_features": 10,
+                                      "cell_width_features": 28, "access_drain_capacitance_per_cell_F": 0.031e-15}
+
+    def __init__(self, tech: Technology, *, rows: int = 128, columns: int = 128,
+                 cell_height_features: float = 10.0, cell_width_features: float = 28.0,
+                 access_drain_capacitance_per_cell_F: float = 0.0):
+        super().__init__(tech)
+        self._setup(tech, rows, columns, cell_height_features, cell_width_features)
+        drain = check_nonneg("access_drain_capacitance_per_cell_F", access_drain_capacitance_per_cell_F, self.owner)
+        self.column_cap_F = self.rows * (cell_height_features * _F_REF * WIRE_CAP_F_PER_M + drain)
+        _, self.pmos_width_F = g.enlarged_widths_F(0.0, 6.0)                      # 6 F precharge PMOS
+        _, eq_F = g.enlarged_widths_F(0.0, g.MIN_NMOS_F)                          # 2 F equaliser PMOS
+        h, w = g.inverter_area_F(0.0, self.pmos_width_F)
+        h_eq, w_eq = g.inverter_area_F(0.0, eq_F)
+        unit_h, unit_w = h + 2 * h_eq, max(w, w_eq)
+        per_row = max(1, min(self.columns, int(self.array_width_F / unit_w)))
+        self._area_F2 = math.ceil(self.columns / per_row) * unit_h * max(self.array_width_F, per_row * unit_w)
+        # CalculateLatency: the precharge PMOS (CalculateOnResistance, CACTI's multiplier) charging the
+        # bit line and its own and the equaliser's drains; the bit line's wire resistance is left out.
+        c_out = (g.inverter_drain_cap_F(0.0, self.pmos_width_F, h, self.flavor)
+                 + g.inverter_drain_cap_F(0.0, eq_F, h_eq, self.flavor))
+        r_up = g.on_resistance_ohm(self.pmos_width_F, False, self.flavor) * g.EFFECTIVE_RESISTANCE_MULTIPLIER_22NM[self.flavor]
+        self.delay_ref_s = g.horowitz_s(r_up * (self.column_cap_F + c_out))[0]
+
+    def precharge(self) -> ActionCost:
+        """Every column precharged once (one multiplexer step of one row group)."""
+        return ActionCost(self._energy(self.columns * self.column_cap_F * self.vdd ** 2),
+                          scale_latency(self.delay_ref_s, g.REFERENCE_NODE_NM, self.tech.node_nm))
+
+    @property
+    def area_m2(self) -> float:
+        return self._area(self._area_F2)
+
+    @property
+    def leakage_W(self) -> float:
+        i_off = NEUROSIM_IOFF_A_PER_M[self.flavor]
+        return self._energy(self.pmos_width_F * _F_REF * i_off / 2 * self.vdd * self.columns)

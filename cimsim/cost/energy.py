@@ -162,12 +162,16 @@ def periphery_energy(arch: Architecture, arrays) -> dict[str, float]:
     ``arrays`` (:class:`~cimsim.kernels.layer.ArrayActivity`). NeuroSim V1.4 SubArray.cpp: every
     column-multiplexer step of every input cycle clocks the row switch matrix's DFFs, switches the
     multiplexers and decodes their address; each row driven with a 1 in the input cycle opens its
-    switch-matrix gates once per step."""
+    switch-matrix gates once per step; an SRAM array's precharger charges every bit line once per
+    multiplexer step of every row group."""
     rsm, mux = arch.get("array", "row_switch_matrix"), arch.get("array", "column_mux")
+    pre = arch.get("array", "precharger")
     out: dict[str, float] = {}
-    if rsm is None and mux is None:
+    if rsm is None and mux is None and pre is None:
         return out
     m = arch.arrays.columns_per_adc
+    if pre is not None:
+        out["array.precharger"] = m * sum(arr.reads for arr in arrays) * pre.model.precharge().energy_J
     steps = m * sum(arr.reads // max(1, arr.row_groups) for arr in arrays)
     if rsm is not None:
         levels = sum(arr.input_levels for arr in arrays)

@@ -397,19 +397,23 @@ class ArrayPeriphery(Section):
       ``column_mux``, model ``neurosim``; needs ADCs shared over several columns);
     - ``level_shifters``: a write level shifter on every word, bit and source line (kind
       ``level_shifter``, model ``neurosim``; NeuroSim adds them when the write voltage exceeds
-      1.5 V; area only).
+      1.5 V; area only);
+    - ``precharger``: an SRAM array's bit-line precharger, every column precharged at every
+      multiplexer step of every row group (kind ``precharger``, model ``neurosim``).
     """
 
     row_switch_matrix: PeripheryPart | None = None
     column_switch_matrix: PeripheryPart | None = None
     column_mux: PeripheryPart | None = None
     level_shifters: PeripheryPart | None = None
+    precharger: PeripheryPart | None = None
 
     #: key -> (component kind, default model)
     PARTS: ClassVar[dict[str, tuple[str, str]]] = {"row_switch_matrix": ("switch_matrix", "neurosim_row"),
              "column_switch_matrix": ("switch_matrix", "neurosim_column"),
              "column_mux": ("column_mux", "neurosim"),
-             "level_shifters": ("level_shifter", "neurosim")}
+             "level_shifters": ("level_shifter", "neurosim"),
+             "precharger": ("precharger", "neurosim")}
 
     def parts(self):
         """(key, kind, model, params) of every part present, in a fixed order."""
@@ -466,9 +470,13 @@ class Arrays(Section):
                                    "V1.4 SubArray.cpp: its gates pass the read and access voltages to every "
                                    "row), so a separate input driver would count the row drive twice; expected "
                                    "no input_driver with periphery.row_switch_matrix, found one")
-            if present and self.kind != "crossbar":
-                raise inconsistent(f"periphery.{present[0]}", f"the NeuroSim sub-array peripheries drive a 1T1R "
-                                   f"crossbar; expected kind crossbar with them, found '{self.kind}'")
+            one_t_one_r = [k for k in present if k != "precharger"]
+            if one_t_one_r and self.kind != "crossbar":
+                raise inconsistent(f"periphery.{one_t_one_r[0]}", f"the NeuroSim 1T1R sub-array peripheries drive a "
+                                   f"1T1R crossbar; expected kind crossbar with them, found '{self.kind}'")
+            if self.periphery.precharger is not None and self.kind != "sram_macro":
+                raise inconsistent("periphery.precharger", f"the precharger charges an SRAM array's bit lines; "
+                                   f"expected kind sram_macro with it, found '{self.kind}'")
             if self.periphery.column_mux is not None and (self.readout.kind != "adc" or self.columns_per_adc < 2):
                 raise inconsistent("periphery.column_mux", "a column multiplexer selects one of several columns per "
                                    "ADC; expected an ADC read-out with columns_per_adc of 2 or more, found "
