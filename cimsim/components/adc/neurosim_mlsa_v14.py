@@ -130,12 +130,19 @@ class NeuroSimMLSAv14(ADC):
       :func:`~cimsim.components.neurosim_gates.nmos_drain_cap_F` of 1 F the SRAM one, 0.0310 fF), ``E_ref = array_columns x cell_width_features x F x
       0.2 fF/um x V_dd^2`` (``reference_energy_peri``, set only for SRAM arrays in the later V1.4
       sources: pass ``reference_row_charge: true`` for SRAM; RRAM's reference columns "can always
-      be turned on"). At the commit of ``Data/1.4_Release_test.csv`` (9e6742cd) the RRAM branch
-      of ``SubArray.cpp`` CalculatePower also sets it, ``capRow2 / numColSubArray x V_dd^2 x numRow
-      / 2`` (the word line's own capacitance, access gates included), measured at 9.0 of the
-      20.0 uJ of sense amplifiers in a NeuroSim build of that commit (VGG-8, 6 kohm, 64 rows);
-      left out here, where it offsets ``dummy_column_sharing`` left at ``L`` instead of 32
-      (see the efficiency gap text in :mod:`cimsim.validation.designs`).
+      be turned on"): ``reference_row_model: wire``. At the commit of ``Data/1.4_Release_test.csv``
+      (9e6742cd) ``SubArray.cpp`` CalculatePower sets it for SRAM and RRAM alike as ``capRow /
+      numColSubArray x V_dd^2 x numRow / 2`` (the row's own capacitance, the access gates
+      included: ``capRow1`` for SRAM, ``capRow2``, the 1T1R word line, for RRAM), measured at 9.0
+      of the 20.0 uJ of sense amplifiers in a NeuroSim build of that commit (VGG-8, 6 kohm, 64
+      rows): ``reference_row_model: half_row``, ``E_ref = array_columns x (cell_width_features x F
+      x 0.2 fF/um + reference_access_gate_capacitance_per_cell_F) x V_dd^2 x array_rows / (2 x
+      array_columns)``.
+    - ``energy_dummy_column_sharing`` (default: ``dummy_column_sharing``): the ``S`` of the energy
+      terms above. That commit's Param.cpp sets ``dumcolshared = 32``, by which CalculatePower
+      divides; the area below keeps ``dummy_column_sharing`` (default ``L``), with which cimsim's
+      ADC area per array is the release test's (the area formula's ``32`` and its
+      ``arrayheight x arraywidthunit`` not reconciled with it).
     - Area: ``9 (L - 1)`` minimum NMOS per ADC plus ``(L - 1)/S`` dummy reference columns of
       ``array_rows x cell_height_features`` by ``cell_width_features`` (``CalculateArea``:
       ``param->arrayheight x param->arraywidthunit``), the dummy column's feature lengths being
@@ -173,6 +180,8 @@ class NeuroSimMLSAv14(ADC):
                  array_rows: int = 128, array_columns: int = 128,
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
                  reference_row_charge: bool = False, dummy_column_sharing: int | None = None,
+                 energy_dummy_column_sharing: int | None = None, reference_row_model: str = "wire",
+                 reference_access_gate_capacitance_per_cell_F: float = 0.0,
                  columns_multiplexed: int = 8, column_cells: str = "conducting",
                  access_drain_capacitance_per_cell_F: float = 0.0,
                  dummy_column_height_feature_m: float | None = None,
@@ -198,6 +207,12 @@ class NeuroSimMLSAv14(ADC):
         self.comparators = self.levels - 1
         self.sharing = (self.levels if dummy_column_sharing is None
                         else check_int("dummy_column_sharing", dummy_column_sharing, 1, None, owner=o))
+        self.energy_sharing = (self.sharing if energy_dummy_column_sharing is None
+                               else check_int("energy_dummy_column_sharing", energy_dummy_column_sharing, 1, None,
+                                              owner=o))
+        self.reference_row_model = check_choice("reference_row_model", reference_row_model, ("wire", "half_row"), o)
+        gate_ref = check_nonneg("reference_access_gate_capacitance_per_cell_F",
+                                reference_access_gate_capacitance_per_cell_F, o)
         f = tech.node_nm * 1e-9
         rows_arr = check_int("array_rows", array_rows, 1, None, owner=o)
         cols_arr = check_int("array_columns", array_columns, 1, None, owner=o)
@@ -208,7 +223,12 @@ class NeuroSimMLSAv14(ADC):
         self.access_drain_capacitance_per_cell_F = check_nonneg(
             "access_drain_capacitance_per_cell_F", access_drain_capacitance_per_cell_F, o)
         self.column_cap_F = rows_arr * (h * WIRE_CAP_F_PER_M + self.access_drain_capacitance_per_cell_F)
-        self.reference_energy_J = (cols_arr * w * WIRE_CAP_F_PER_M * vdd ** 2) if reference_row_charge else 0.0
+        if not reference_row_charge:
+            self.reference_energy_J = 0.0
+        elif self.reference_row_model == "wire":
+            self.reference_energy_J = cols_arr * w * WIRE_CAP_F_PER_M * vdd ** 2
+        else:   # the release-test commit: capRow / numCol x vdd^2 x numRow / 2, access gates included
+            self.reference_energy_J = cols_arr * (w * WIRE_CAP_F_PER_M + gate_ref) * vdd ** 2 * rows_arr / (2 * cols_arr)
         # Dummy (reference) columns: sized with NeuroSim's cell feature size (see the docstring).
         f_cell = array_feature_size_m(tech.node_nm)
         f_h = (f_cell if dummy_column_height_feature_m is None
@@ -235,7 +255,7 @@ class NeuroSimMLSAv14(ADC):
         g_p, j_p = _inverter_caps(f, ptm["pn_ratio"] * wn, cap_gate, vdd)
         self.gate_caps_F = {"gN": g_n, "jN": j_n, "gP": g_p, "jP": j_p}
         v_rd = VREAD_INTERFACE_V[_SUPPORTED_NODE_NM]
-        L1, S = self.comparators, self.sharing
+        L1, S = self.comparators, self.energy_sharing
         # Current mode: NeuroSim's 1/(levelOutput-1) with an int levelOutput; voltage mode: 1.
         inv_l1 = (1 // L1) if self.mode == "current" else 1
         mirror = (j_n + g_n) if self.mode == "current" else j_n
