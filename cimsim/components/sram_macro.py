@@ -26,6 +26,12 @@ class SRAMCIMMacro(Component):
       ZigZag-IMC). Or, when ``energy_per_cell_op_J`` is given: ``active_rows * columns *
       energy_per_cell_op_J``. Default ``active_rows = rows``. Latency ``compute_time_s``,
       default one clock cycle.
+    - ``row_charges_per_read`` (default 1): times a driven row's wordline is charged per input
+      cycle in :meth:`activity_energy_J`; NeuroSim V1.4 charges it once per multiplexed column
+      (``SubArray.cpp`` conventionalParallel: ``readDynamicEnergyArray *= numColMuxed``), as the
+      crossbar's parameter of the same name. With a bit-line precharger modelled beside the
+      array (``periphery: precharger``, which charges the bit lines as NeuroSim books them),
+      ``bitline_swing: 0`` leaves the array its wordlines only, NeuroSim's "array" energy.
     - ``write()``: one row written: ``columns * (rows * C_bl + C_wl) * VDD^2``; one cycle.
     - Area: ``rows * columns * cell_area_F2 * F^2``; default 280 F^2 = NeuroSim's SRAM cell
       10 F x 28 F (``Param.cpp`` heightInFeatureSizeSRAM / widthInFeatureSizeSRAM, a CIM cell
@@ -53,7 +59,8 @@ class SRAMCIMMacro(Component):
                  bitline_cap_per_cell_F: float | None = None,
                  bitline_swing: float = 1.0, compute_time_s: float | None = None,
                  leaking_transistors_per_cell: float = 2.0, wire_cap_per_um_F: float = 0.0,
-                 cell_width_features: float | None = None, cell_height_features: float | None = None):
+                 cell_width_features: float | None = None, cell_height_features: float | None = None,
+                 row_charges_per_read: int = 1):
         super().__init__(tech)
         o = self.owner
         self.rows = check_int("rows", rows, 1, None, owner=o)
@@ -86,6 +93,7 @@ class SRAMCIMMacro(Component):
                                else check_positive("compute_time_s", compute_time_s, o))
         self.leaking_transistors_per_cell = check_nonneg("leaking_transistors_per_cell",
                                                          leaking_transistors_per_cell, o)
+        self.row_charges_per_read = check_int("row_charges_per_read", row_charges_per_read, 1, 1024, owner=o)
 
     def compute(self, active_rows: int | None = None) -> ActionCost:
         n = self.rows if active_rows is None else check_int("active_rows", active_rows, 0,
@@ -106,7 +114,7 @@ class SRAMCIMMacro(Component):
         v2 = self.tech.vdd_V ** 2
         if self.energy_per_cell_op_J is not None:
             return input_levels * self.columns * self.energy_per_cell_op_J
-        return (input_levels * self.columns * self.wordline_cap_per_cell_F * v2
+        return (self.row_charges_per_read * input_levels * self.columns * self.wordline_cap_per_cell_F * v2
                 + reads * self.columns * self.rows * self.bitline_cap_per_cell_F * v2 * self.bitline_swing)
 
     def write(self) -> ActionCost:
