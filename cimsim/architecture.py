@@ -336,7 +336,7 @@ def build_architecture(spec: ArchSpec, origins: Origins) -> Architecture:
             if kind == "level_shifter":
                 p = {}
                 per_array = 2 * arrays.rows + arrays.columns     # word, bit and source lines
-            elif key == "row_switch_matrix":
+            elif key == "row_switch_matrix" and arrays.read_voltage is not None:
                 p["read_voltage_V"] = arrays.read_voltage
             elif key == "column_switch_matrix":
                 p.update(resistive)

@@ -39,7 +39,7 @@ EXPECTED = {
     "sense_amp": ["neurosim"],
     "shift_add": ["digital", "neurosim_v14"],
     "sram_macro": ["sram_cim"],
-    "switch_matrix": ["neurosim_column", "neurosim_row"],
+    "switch_matrix": ["neurosim_column", "neurosim_row", "neurosim_row_sram"],
     "unit": ["fixed", "per_op"],
 }
 ALL_MODELS = [(k, m) for k, ms in EXPECTED.items() for m in ms]

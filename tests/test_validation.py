@@ -463,6 +463,29 @@ def test_sram_array_wordlines_per_multiplexed_column():
     assert sm.activity_energy_J(3, 7, 0) == 8 * one.activity_energy_J(3, 7, 0)
 
 
+def test_neurosim_sram_row_switch_matrix_by_hand():
+    """NeuroSim V1.4's SRAM row switch matrix (SwitchMatrix.cpp ROW_MODE): gates sized for the row
+    wire, resRow = 128 x 28 F x 22 nm x Rho / (AR w^2) = 78.85 um x 2.97e-8 / (1.9 x (40 nm)^2) =
+    770.3 ohm, R_tg = 0.2 x resRow, NMOS 0.2 x R_on(1 F) / (2 R_tg) F with R_on(1 F) = 0.85 V /
+    (791.9 uA/um x 22 nm); per driven row and step 3 C_d x 0.5^2 + (C_gN + C_gP) x 0.85^2 =
+    2.04 fJ and a 128-DFF register of 180.6 fJ per step, as the NeuroSim SRAM build prints."""
+    from cimsim.components import neurosim_gates as g
+
+    t = Technology(node_nm=22, vdd_V=0.85, clock_Hz=1e9, flavor="LSTP")
+    m = create("switch_matrix", "neurosim_row_sram", t)
+    r_row = 128 * 28 * 22e-9 * 2.97e-8 / (1.9 * 40e-9 ** 2)
+    assert m.row_resistance_ohm == pytest.approx(r_row, rel=1e-12) and r_row == pytest.approx(770.3, rel=1e-4)
+    wn = 0.85 / (791.9 * 22e-9) * 0.2 / (2 * 0.2 * r_row)
+    wp = 0.85 / (600.2 * 22e-9) * 0.2 / (2 * 0.2 * r_row)
+    assert m.tg_F == (pytest.approx(wn, rel=1e-12), pytest.approx(wp, rel=1e-12))
+    c_g = (wn + wp) * 22e-9 * (5.245e-10 * 1.2 + 8.004e-10)
+    c_d = g.inverter_drain_cap_F(wn, wp, m.tg_height_F, "LSTP")
+    assert m.drive().energy_J == pytest.approx(3 * c_d * 0.25 + c_g * 0.85 ** 2, rel=1e-12)
+    assert m.drive().energy_J == pytest.approx(2.04e-15, rel=2e-3)
+    assert m.step().energy_J == pytest.approx(128 * g.DFF("LSTP").energy_J, rel=1e-12)
+    assert m.step().energy_J == pytest.approx(180.6e-15, rel=1e-3)
+
+
 def test_neurosim_precharger_by_hand(tmp_path):
     """NeuroSim V1.4's SRAM bit-line precharger (Precharger.cpp, SubArray.cpp): a 128-row column of
     10 F x 22 nm cells carries 128 x (0.044 fF of wire + 0.031 fF of access drain) = 9.6 fF; a
@@ -506,13 +529,15 @@ def test_periphery_kinds_match_the_array():
     """The 1T1R peripheries need a crossbar, the precharger an SRAM array; errors name the key."""
     from cimsim.errors import SpecError
 
-    with pytest.raises(SpecError, match="periphery.precharger: the precharger charges an SRAM array"):
+    with pytest.raises(SpecError, match="periphery.precharger: model 'neurosim' belongs to an SRAM array"):
         load_architecture("arch/validation/neurosim-v14-rram-22nm/rows64.yaml",
                           ["chip.tiles.pes.arrays.periphery.precharger={}"])
     with pytest.raises(SpecError, match="periphery.row_switch_matrix: the NeuroSim 1T1R sub-array"):
         load_architecture("arch/validation/neurosim-v14-sram-22nm/rows64.yaml",
-                          ["chip.tiles.pes.arrays.periphery.row_switch_matrix={}",
-                           "chip.tiles.pes.arrays.input_driver=null"])
+                          ["chip.tiles.pes.arrays.periphery.row_switch_matrix={model: neurosim_row}"])
+    with pytest.raises(SpecError, match="model 'neurosim_row_sram' belongs to an SRAM array"):
+        load_architecture("arch/validation/neurosim-v14-rram-22nm/rows64.yaml",
+                          ["chip.tiles.pes.arrays.periphery.row_switch_matrix={model: neurosim_row_sram}"])
 
 
 def test_mlsa_v14_sram_driven_rows_by_hand(tmp_path):
@@ -807,12 +832,12 @@ PINNED = {
     ("neurosim-v14-rram-22nm-rows128", "energy efficiency (VGG-8), release test"): 23.3764,
     ("neurosim-v14-rram-22nm-rows128", "throughput (VGG-8), release test"): 6.93499,
     ("neurosim-v14-rram-22nm-rows128", "chip area, release test"): 99.6861,
-    ("neurosim-v14-sram-22nm-rows32", "energy efficiency (VGG-8)"): 9.5835,
+    ("neurosim-v14-sram-22nm-rows32", "energy efficiency (VGG-8)"): 9.80425,
     ("neurosim-v14-sram-22nm-rows32", "throughput (VGG-8, pipelined)"): 6.24555,
-    ("neurosim-v14-sram-22nm-rows32", "chip area"): 78.6414,
-    ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 16.8827,
+    ("neurosim-v14-sram-22nm-rows32", "chip area"): 80.6696,
+    ("neurosim-v14-sram-22nm-rows64", "energy efficiency (VGG-8)"): 17.5821,
     ("neurosim-v14-sram-22nm-rows64", "throughput (VGG-8, pipelined)"): 7.75344,
-    ("neurosim-v14-sram-22nm-rows64", "chip area"): 78.2693,
+    ("neurosim-v14-sram-22nm-rows64", "chip area"): 80.2974,
     ("isaac-ce-32nm", "computational efficiency (peak)"): 472.809,
     ("isaac-ce-32nm", "power efficiency (peak)"): 707.719,
     ("isaac-ce-32nm", "power efficiency from Table 6 (derived)"): 707.719,

@@ -78,8 +78,52 @@ class _NeuroSimPeriphery(Component):
         return self._energy(per_inv * 8 * count)
 
 
+class _RowSwitchMatrix(_NeuroSimPeriphery):
+    """Shared parts of NeuroSim's row switch matrices: the gates in columns as tall as the array
+    (``CalculateArea``: ``floor(H / 28 F)`` per column, ``ceil(rows / that)`` columns, re-spread
+    to cells ``H / ceil(rows / columns)`` tall, ``gates_per_row`` gate widths per column), the
+    ``rows`` DFFs stacked beside them, a ``step()`` that clocks the DFF register once with every DFF
+    passing its bit, a ``drive()`` per driven row (its energy set by the subclass), a Horowitz
+    delay for both and the DFFs' leakage."""
+
+    actions: ClassVar[tuple[str, ...]] = ("step", "drive")
+
+    def _layout(self, tg_F: tuple[float, float], gates_per_row: int) -> float:
+        """Lay out the gates and DFFs; returns the gates' drain capacitance in their cells."""
+        self.tg_F = tg_F
+        h = self.array_height_F
+        per_col = max(1, int(h / g.CELL_HEIGHT_F))
+        cols = math.ceil(self.rows / per_col)
+        per_col = math.ceil(self.rows / cols)
+        self.tg_height_F = h / per_col
+        _, w_tg = g.inverter_area_F(*tg_F, self.tg_height_F)
+        dff = g.DFF(self.flavor)
+        _, dff_w = g.dff_block_F(self.rows, h, dff.size_F, "height")
+        self.width_F = gates_per_row * w_tg * cols + dff_w
+        self._area_F2 = h * self.width_F
+        self.step_energy_ref_J = dff.energy_J * self.rows
+        return g.inverter_drain_cap_F(*tg_F, self.tg_height_F, self.flavor)
+
+    def _latency(self) -> float:
+        return scale_latency(self.delay_ref_s, g.REFERENCE_NODE_NM, self.tech.node_nm)
+
+    def step(self) -> ActionCost:
+        return ActionCost(self._energy(self.step_energy_ref_J), self._latency())
+
+    def drive(self) -> ActionCost:
+        return ActionCost(self._energy(self.drive_energy_ref_J), self._latency())
+
+    @property
+    def area_m2(self) -> float:
+        return self._area(self._area_F2)
+
+    @property
+    def leakage_W(self) -> float:
+        return self._dff_leakage_W(self.rows)
+
+
 @register
-class NeuroSimRowSwitchMatrix(_NeuroSimPeriphery):
+class NeuroSimRowSwitchMatrix(_RowSwitchMatrix):
     """NeuroSim V1.4's row switch matrix of a 1T1R array read in parallel (``NewSwitchMatrix.cpp``,
     ``SubArray.cpp`` wlNewSwitchMatrix): per row, transmission gates that pass the access voltage
     to the word line and the read voltage to the bit line, and a DFF holding the row's input bit.
@@ -115,7 +159,6 @@ class NeuroSimRowSwitchMatrix(_NeuroSimPeriphery):
         "SubArray.cpp (wlNewSwitchMatrix for 1T1R conventionalParallel), Param.cpp "
         "(newswitchmatrixsizeratio 14 at 22 nm, accessVoltage 1.1 V), formula.cpp")
     valid_range: ClassVar[str] = "1T1R arrays; NeuroSim 22 nm bulk rules, other nodes by cimsim's scaling"
-    actions: ClassVar[tuple[str, ...]] = ("step", "drive")
 
     def __init__(self, tech: Technology, *, rows: int = 128, columns: int = 128,
                  cell_height_features: float = 4.0, cell_width_features: float = 12.0,
@@ -128,43 +171,14 @@ class NeuroSimRowSwitchMatrix(_NeuroSimPeriphery):
         self.access_voltage_V = check_positive("access_voltage_V", access_voltage_V, o)
         self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, o)
         pn = g.PTM_22NM[self.flavor]["pn_ratio"]
-        self.tg_F = (g.MIN_NMOS_F * self.size_ratio, pn * g.MIN_NMOS_F * self.size_ratio)
-        h = self.array_height_F
-        per_col = max(1, int(h / g.CELL_HEIGHT_F))
-        cols = math.ceil(self.rows / per_col)
-        per_col = math.ceil(self.rows / cols)
-        self.tg_height_F = h / per_col
-        _, w_tg = g.inverter_area_F(*self.tg_F, self.tg_height_F)
-        dff = g.DFF(self.flavor)
-        _, dff_w = g.dff_block_F(self.rows, h, dff.size_F, "height")
-        self.width_F = 4 * w_tg * cols + dff_w
-        self._area_F2 = h * self.width_F
+        c_d = self._layout((g.MIN_NMOS_F * self.size_ratio, pn * g.MIN_NMOS_F * self.size_ratio), 4)
         c_gn, c_gp = (g.gate_cap_F(w, self.flavor) for w in self.tg_F)
-        c_d = g.inverter_drain_cap_F(*self.tg_F, self.tg_height_F, self.flavor)
         self.drive_energy_ref_J = (2 * c_d * self.access_voltage_V ** 2 + 3 * c_d * self.read_voltage_V ** 2
                                    + 3 * (c_gn + c_gp) * self.vdd ** 2)
-        self.step_energy_ref_J = dff.energy_J * self.rows
         load = (self.array_width_F * _F_REF * WIRE_CAP_F_PER_M if row_load_F is None
                 else check_nonneg("row_load_F", row_load_F, o))
         r_tg = 1.0 / sum(1.0 / g.on_resistance_ohm(w, True, self.flavor) for w in self.tg_F)
         self.delay_ref_s = g.horowitz_s(r_tg * (2 * c_d + (c_gn + c_gp) / 2 + load))[0]
-
-    def _latency(self) -> float:
-        return scale_latency(self.delay_ref_s, g.REFERENCE_NODE_NM, self.tech.node_nm)
-
-    def step(self) -> ActionCost:
-        return ActionCost(self._energy(self.step_energy_ref_J), self._latency())
-
-    def drive(self) -> ActionCost:
-        return ActionCost(self._energy(self.drive_energy_ref_J), self._latency())
-
-    @property
-    def area_m2(self) -> float:
-        return self._area(self._area_F2)
-
-    @property
-    def leakage_W(self) -> float:
-        return self._dff_leakage_W(self.rows)
 
 
 def parallel_cell_resistance_ohm(r_on_ohm: float, r_off_ohm: float, rows_active: int) -> float:
@@ -544,3 +558,64 @@ class NeuroSimPrecharger(_NeuroSimPeriphery):
     def leakage_W(self) -> float:
         i_off = NEUROSIM_IOFF_A_PER_M[self.flavor]
         return self._energy(self.pmos_width_F * _F_REF * i_off / 2 * self.vdd * self.columns)
+
+
+#: NeuroSim V1.4 ``Param.cpp`` at 22 nm: the array's Metal1 wire, 40 nm wide (``wireWidth``), aspect
+#: ratio 1.9 and resistivity 2.97e-8 ohm m for 40-56 nm wires (its barrier correction, computed with
+#: the width in nm and the barrier in m, is 1 + 2e-10); ``Metal1_unitwireresis = Rho / (w^2 AR)``.
+METAL1_OHM_PER_M_22NM = 2.97e-8 / (1.9 * (40e-9) ** 2)
+
+
+@register
+class NeuroSimSramRowSwitchMatrix(_RowSwitchMatrix):
+    """NeuroSim V1.4's row switch matrix of an SRAM array read in parallel (``SwitchMatrix.cpp`` in
+    ROW_MODE, ``SubArray.cpp`` SRAM conventionalParallel: ``wlSwitchMatrix.Initialize(ROW_MODE,
+    numRow, resRow, ...)``): per row a transmission-gate pair passing the read voltage to the word
+    line, and a DFF holding the row's input bit.
+
+    - Transmission gates sized for the row wire (V1.4): ``R_tg = resRow x switchmatrixsizeratio``
+      (0.2 at 22 nm), ``resRow = columns x cell_width_features x F x R_Metal1`` (``R_Metal1``:
+      :data:`METAL1_OHM_PER_M_22NM`, 9.77 ohm/um), NMOS ``R_on,normal(1 F) x LINEAR_REGION_RATIO /
+      (2 R_tg)`` F wide, PMOS alike with its on-resistance, at least 1 F, no EnlargeSize (128 x
+      28 F cells: 770 ohm, 31.7 F and 41.8 F).
+    - ``drive()``: one driven row in one step: ``3 C_d V_rd^2 + (C_gN + C_gP) V_dd^2``
+      (``CalculatePower``, neuro ROW_MODE, ``numOutput x activityRowRead`` rows per read), ``C_d``
+      the gate's drain capacitance in its cell; NeuroSim reads ``numColMuxed`` times per input
+      cycle.
+    - ``step()``: the DFF register of ``rows`` DFFs clocked once with every DFF passing its bit
+      (``dff.CalculatePower(numRead, numOutput, false)``: not scaled by gamma).
+    - Layout (``CalculateArea`` with the array's height ``H``): ``floor(H / 28 F)`` gate pairs fit in
+      a column, ``ceil(rows / that)`` columns, re-spread to cells ``H / ceil(rows / columns)`` tall;
+      width ``2 w_TG`` per column plus the DFF columns; area ``H x width``.
+    - Latency of both actions: ``horowitz(R_tg (2 C_d + (C_gN + C_gP) / 2 + C_row))`` with the two
+      gates in parallel at the normal on-resistance and the row wire's capacitance.
+    - Leakage: the DFFs'.
+    """
+
+    kind: ClassVar[str] = "switch_matrix"
+    model: ClassVar[str] = "neurosim_row_sram"
+    source: ClassVar[str] = (
+        "DNN NeuroSim V1.4 @9e6742cd SwitchMatrix.cpp (Initialize, CalculateArea, CalculatePower; ROW_MODE), "
+        "SubArray.cpp (SRAM wlSwitchMatrix, resRow), Param.cpp (switchmatrixsizeratio 0.2, Metal1 at 22 nm), "
+        "DFF.cpp, formula.cpp")
+    valid_range: ClassVar[str] = "SRAM arrays; NeuroSim 22 nm bulk rules, other nodes by cimsim's scaling"
+    example_params: ClassVar[dict] = {"rows": 128, "columns": 128, "cell_height_features": 10,
+                                      "cell_width_features": 28}
+
+    def __init__(self, tech: Technology, *, rows: int = 128, columns: int = 128,
+                 cell_height_features: float = 10.0, cell_width_features: float = 28.0,
+                 size_ratio: float = 0.2, read_voltage_V: float = 0.5):
+        super().__init__(tech)
+        self._setup(tech, rows, columns, cell_height_features, cell_width_features)
+        o = self.owner
+        self.size_ratio = check_positive("size_ratio", size_ratio, o)
+        self.read_voltage_V = check_positive("read_voltage_V", read_voltage_V, o)
+        self.row_resistance_ohm = self.array_width_F * _F_REF * METAL1_OHM_PER_M_22NM
+        r_tg = self.row_resistance_ohm * self.size_ratio
+        c_d = self._layout(tuple(max(1.0, g.on_resistance_ohm(1.0, nmos, self.flavor) * LINEAR_REGION_RATIO
+                                     / (2 * r_tg)) for nmos in (True, False)), 2)
+        c_g = sum(g.gate_cap_F(w, self.flavor) for w in self.tg_F)
+        self.drive_energy_ref_J = 3 * c_d * self.read_voltage_V ** 2 + c_g * self.vdd ** 2
+        r_par = 1.0 / (1.0 / g.on_resistance_ohm(self.tg_F[0], True, self.flavor)
+                       + 1.0 / g.on_resistance_ohm(self.tg_F[1], False, self.flavor))
+        self.delay_ref_s = g.horowitz_s(r_par * (2 * c_d + c_g / 2 + self.array_width_F * _F_REF * WIRE_CAP_F_PER_M))[0]

@@ -400,6 +400,9 @@ class ArrayPeriphery(Section):
       1.5 V; area only);
     - ``precharger``: an SRAM array's bit-line precharger, every column precharged at every
       multiplexer step of every row group (kind ``precharger``, model ``neurosim``).
+
+    An SRAM array (kind ``sram_macro``) takes the ``precharger`` and a ``row_switch_matrix`` of
+    model ``neurosim_row_sram`` (``SwitchMatrix.cpp`` ROW_MODE); the other models are 1T1R ones.
     """
 
     row_switch_matrix: PeripheryPart | None = None
@@ -470,13 +473,15 @@ class Arrays(Section):
                                    "V1.4 SubArray.cpp: its gates pass the read and access voltages to every "
                                    "row), so a separate input driver would count the row drive twice; expected "
                                    "no input_driver with periphery.row_switch_matrix, found one")
-            one_t_one_r = [k for k in present if k != "precharger"]
-            if one_t_one_r and self.kind != "crossbar":
-                raise inconsistent(f"periphery.{one_t_one_r[0]}", f"the NeuroSim 1T1R sub-array peripheries drive a "
-                                   f"1T1R crossbar; expected kind crossbar with them, found '{self.kind}'")
-            if self.periphery.precharger is not None and self.kind != "sram_macro":
-                raise inconsistent("periphery.precharger", f"the precharger charges an SRAM array's bit lines; "
-                                   f"expected kind sram_macro with it, found '{self.kind}'")
+            for key, _kind, model, _params in self.periphery.parts():
+                sram_part = key == "precharger" or model == "neurosim_row_sram"
+                if sram_part and self.kind != "sram_macro":
+                    raise inconsistent(f"periphery.{key}", f"model '{model}' belongs to an SRAM array (NeuroSim "
+                                       f"V1.4 SubArray.cpp, SRAM branch); expected kind sram_macro with it, found "
+                                       f"'{self.kind}'")
+                if not sram_part and self.kind != "crossbar":
+                    raise inconsistent(f"periphery.{key}", f"the NeuroSim 1T1R sub-array peripheries drive a 1T1R "
+                                       f"crossbar; expected kind crossbar with model '{model}', found '{self.kind}'")
             if self.periphery.column_mux is not None and (self.readout.kind != "adc" or self.columns_per_adc < 2):
                 raise inconsistent("periphery.column_mux", "a column multiplexer selects one of several columns per "
                                    "ADC; expected an ADC read-out with columns_per_adc of 2 or more, found "

@@ -405,6 +405,17 @@ FIXES: list[dict[str, str]] = [
      "effect": "SRAM array 8.32 -> 5.03 uJ (64 rows), 15.78 -> 5.03 uJ (32); TOPS/W 16.00 -> 16.88 "
                "(Table VII -6.6 -> -1.4 %), 8.70 -> 9.58 (-0.7 -> +9.4 %; the build 17.27 and 9.60). Other "
                "designs unchanged."},
+    {"title": "NeuroSim V1.4's SRAM row switch matrix",
+     "commit": "the commit of this entry (switch_matrix model neurosim_row_sram, SRAM architecture)",
+     "reason": "NeuroSim's SRAM sub-array drives its rows through SwitchMatrix.cpp in ROW_MODE, gates "
+               "sized for the row wire (770 ohm x switchmatrixsizeratio 0.2: 31.7 F / 41.8 F), 2.04 fJ per "
+               "driven row and multiplexer step and a 128-DFF register clocked per step, 3.28 uJ per image "
+               "at 64 rows in the build; cimsim's SRAM rows had the ISAAC-derived word-line drivers "
+               "(5.69 uJ). New switch_matrix model neurosim_row_sram; the SRAM designs use it in place of "
+               "the drivers.",
+     "effect": "SRAM row drive 5.69 -> 3.29 uJ; TOPS/W 16.88 -> 17.58 (64 rows, Table VII -1.4 -> +2.6 %; "
+               "the build 17.27), 9.58 -> 9.80 (32 rows, +9.4 -> +11.9 %; the build 9.60); chips 78.3 -> "
+               "80.3 and 78.6 -> 80.7 mm^2. Other designs unchanged."},
 ]
 
 #: Published figures not (yet) checked, and why.
@@ -631,8 +642,9 @@ _NS_GAP_EFF_SRAM = (
     "computes the precharger's energy (Precharger.cpp: every column's 9.6 fF bit line charged to V_dd "
     "at every multiplexer step of every row group, 25.34 uJ at 64 rows, 50.68 at 32) and leaves it out "
     "of its total; counted, 17.27 and 9.60 TOPS/W, Table VII's 17.13 and 8.76 to 1 and 10 %, so Table "
-    "VII counts it and cimsim does. cimsim: 16.88 TOPS/W at 64 rows (-1.4 %; -2.2 % from the build), "
-    "9.58 at 32 (+9.4 %; -0.2 % from the build). Per image at 64 / 32 rows, cimsim against the build: "
+    "VII counts it and cimsim does. cimsim: 17.58 TOPS/W at 64 rows (+2.6 %; +1.8 % from the build), "
+    "9.80 at 32 (+11.9 %; +2.1 % from the build; NeuroSim itself is 9.6 % over Table VII there). Per "
+    "image at 64 / 32 rows, cimsim against the build: "
     "precharger 24.93 / 49.45 against 25.34 / 50.68 uJ (periphery: precharger); sense amplifiers "
     "14.98 / 31.27 against 14.88 / 31.14 uJ (the reference row as that commit charges it, capRow1 / "
     "numColSubArray x V_dd^2 x numRow / 2 = 7.15 fJ, and dumcolshared 32 in the energy); word lines "
@@ -640,14 +652,16 @@ _NS_GAP_EFF_SRAM = (
     "the array's own bit-line term off, the precharger's); shift-adders 5.03 / 9.52 against 5.49 / "
     "10.53 uJ (SubArray.cpp's SRAM branch sizes the shift-adders with the partial-sum width, "
     "log2(levelOutput) + ceil(log2(numAdd)), where the RRAM branch, which the model follows, uses "
-    "log2(levelOutput)). Left: the ISAAC-derived word-line drivers 5.69 uJ against NeuroSim's row switch matrix "
-    "3.28 uJ (SwitchMatrix.cpp ROW_MODE: 2.04 fJ per driven row and step plus a 128-DFF register "
-    "clocked per step; not modelled) and leakage 0.64 against 0.23 uJ. History: counted at every "
+    "log2(levelOutput)); row switch matrix 3.29 against 3.28 uJ (periphery: row_switch_matrix, model "
+    "neurosim_row_sram: SwitchMatrix.cpp ROW_MODE, 2.04 fJ per driven row and step plus a 128-DFF "
+    "register clocked per step, in place of the ISAAC-derived word-line drivers' 5.69 uJ). Left: the "
+    "column multiplexers (0.31 uJ, not modelled) and leakage, 0.66 against 0.23 uJ. History: counted at every "
     "position with ZigZag-IMC's shift-adder, no precharger and ZigZag-IMC's bit lines per row group "
     "the rows were within (17.66, +3.1 %; 9.97, +13.8 %) by compensation; NeuroSim's positions and "
     "shift-adders took them to 22.84 (+33.3 %) and 12.81 (+46.3 %), the precharger to 14.60 (-14.8 %) "
     "and 7.87 (-10.1 %), the sense amplifier's composition to 16.00 (-6.6 %) and 8.70 (-0.7 %), the "
-    "word lines in place of the bit lines to the figures above.")
+    "word lines in place of the bit lines to 16.88 (-1.4 %) and 9.58 (+9.4 %), the row switch matrix "
+    "to the figures above.")
 _NS_GAP_TOPS = (
     "Reference spread, and a stage whose total agrees but whose composition does not. With "
     "NeuroSim's serial latency accounting (timing: {accounting: neurosim_serial}, "
@@ -830,14 +844,12 @@ def _neurosim(device: str, rows: int, tops_w: float, tops: float, area: float) -
 
 
 _NS_SRAM_NOTES = (
-    "Of NeuroSim's SRAM sub-array peripheries only the bit-line precharger is opted in (periphery: "
-    "precharger; see the efficiency gap). NeuroSim V1.4's SRAM sub-array (SubArray.cpp, "
-    "conventionalParallel) has another set than the 1T1R one cimsim/components/periphery.py models: a "
-    "row-mode switch matrix sized by the row wire's resistance (SwitchMatrix.cpp ROW_MODE, two gates "
-    "and a DFF per row; 3.28 uJ per image at 64 rows in the build, 2.58 uJ of it the DFF register), "
-    "the column multiplexers and their decoder (0.31 uJ), the precharger and an SRAM write driver, and "
-    "no level shifters or column switch matrix. The SRAM rows keep the ISAAC-derived word-line drivers "
-    "(5.69 uJ); NeuroSim's SRAM row switch matrix is left open.")
+    "NeuroSim V1.4's SRAM sub-array (SubArray.cpp, conventionalParallel) has other peripheries than "
+    "the 1T1R one: a row-mode switch matrix sized by the row wire's resistance (SwitchMatrix.cpp "
+    "ROW_MODE; modelled, model neurosim_row_sram), the bit-line precharger (modelled, kind "
+    "precharger), the column multiplexers and their decoder (0.31 uJ per image at 64 rows in the "
+    "build; not opted in: cimsim's column_mux model is sized for 1T1R cells) and an SRAM write "
+    "driver (writes only), and no level shifters or column switch matrix.")
 
 
 _ISAAC_T6_ACCOUNTING = (
