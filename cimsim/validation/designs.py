@@ -406,7 +406,7 @@ FIXES: list[dict[str, str]] = [
                "(Table VII -6.6 -> -1.4 %), 8.70 -> 9.58 (-0.7 -> +9.4 %; the build 17.27 and 9.60). Other "
                "designs unchanged."},
     {"title": "NeuroSim V1.4's SRAM row switch matrix",
-     "commit": "the commit of this entry (switch_matrix model neurosim_row_sram, SRAM architecture)",
+     "commit": "c9cb806",
      "reason": "NeuroSim's SRAM sub-array drives its rows through SwitchMatrix.cpp in ROW_MODE, gates "
                "sized for the row wire (770 ohm x switchmatrixsizeratio 0.2: 31.7 F / 41.8 F), 2.04 fJ per "
                "driven row and multiplexer step and a 128-DFF register clocked per step, 3.28 uJ per image "
